@@ -21,6 +21,66 @@ def summary(args: argparse.Namespace) -> None:
         )
 
 
+def _progress_callback(name: str, every: int):
+    """A Keras callback printing the training loss every ``every`` epochs."""
+    from skdigits._keras import import_keras
+
+    keras = import_keras()
+
+    class Progress(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if (epoch + 1) % every == 0:
+                print(
+                    f"  {name} epoch {epoch + 1:>3}: loss {logs['loss']:.4f}",
+                    flush=True,
+                )
+
+    return Progress()
+
+
+def train(args: argparse.Namespace) -> None:
+    """Train both default models on MNIST; print test accuracy and times."""
+    import time
+
+    from sklearn.pipeline import make_pipeline
+
+    from skdigits import PixelScaler, ReluSoftmaxClassifier, SigmoidNetClassifier
+    from skdigits.datasets import fetch_mnist
+
+    X_train, y_train = fetch_mnist(data_home=args.data_home, return_X_y=True)
+    X_test, y_test = fetch_mnist(
+        data_home=args.data_home, subset="test", return_X_y=True
+    )
+    print(f"MNIST: {len(X_train)} training and {len(X_test)} test images")
+    rows = []
+    for Estimator in (SigmoidNetClassifier, ReluSoftmaxClassifier):
+        name = Estimator.__name__
+        print(f"Fitting {name} (random_state={args.random_state})...", flush=True)
+        estimator = Estimator(
+            max_iter=args.max_iter,
+            random_state=args.random_state,
+            callbacks=[_progress_callback(name, every=10)],
+        )
+        model = make_pipeline(PixelScaler(), estimator)
+        start = time.perf_counter()
+        model.fit(X_train, y_train)
+        fit_time = time.perf_counter() - start
+        start = time.perf_counter()
+        accuracy = model.score(X_test, y_test)
+        predict_time = time.perf_counter() - start
+        rows.append((name, accuracy, estimator.n_iter_, fit_time, predict_time))
+    print()
+    print(
+        f"{'model':<24}{'test accuracy':>14}{'epochs':>8}{'fit (s)':>9}"
+        f"{'predict 10k (ms)':>18}"
+    )
+    for name, accuracy, epochs, fit_time, predict_time in rows:
+        print(
+            f"{name:<24}{accuracy:>14.2%}{epochs:>8}{fit_time:>9.1f}"
+            f"{predict_time * 1000:>18.1f}"
+        )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m skdigits",
@@ -33,6 +93,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("summary", help=summary.__doc__).set_defaults(func=summary)
+    train_parser = commands.add_parser("train", help=train.__doc__)
+    train_parser.add_argument(
+        "--max-iter", type=int, default=200, help="maximum epochs (default: 200)"
+    )
+    train_parser.add_argument(
+        "--random-state", type=int, default=0, help="seed (default: 0)"
+    )
+    train_parser.set_defaults(func=train)
     return parser
 
 

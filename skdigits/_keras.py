@@ -1,6 +1,8 @@
 """The one place where Keras is imported, on the JAX backend."""
 
 import os
+import random
+import sys
 
 REQUIRED_BACKEND = "jax"
 
@@ -14,8 +16,22 @@ def import_keras():
     ``KERAS_BACKEND``; since its training loop is written for JAX, any other
     backend is refused with a clear message rather than failing deep inside
     Keras.
+
+    The first import leaves numpy's and Python's global random states as they
+    were: JAX draws from numpy's global generator when it is imported
+    (``jax/_src/clusters/k8s_cluster.py``), and a fit must not touch them.
     """
-    os.environ.setdefault("KERAS_BACKEND", REQUIRED_BACKEND)
+    if "keras" not in sys.modules:
+        import numpy as np
+
+        numpy_state = np.random.get_state()  # noqa: NPY002 (the global state)
+        python_state = random.getstate()
+        os.environ.setdefault("KERAS_BACKEND", REQUIRED_BACKEND)
+        try:
+            import keras
+        finally:
+            np.random.set_state(numpy_state)  # noqa: NPY002
+            random.setstate(python_state)
     import keras
 
     backend = keras.backend.backend()

