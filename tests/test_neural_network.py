@@ -1,5 +1,6 @@
 """Behaviour of the Keras-backed classifiers beyond scikit-learn's checks."""
 
+import os
 import pickle
 import random
 import subprocess
@@ -144,6 +145,42 @@ def test_persistence_round_trip(Estimator, digits, dump, tmp_path):
     clf.partial_fit(X, y)
     restored.partial_fit(X, y)
     np.testing.assert_array_equal(restored.predict_proba(X), clf.predict_proba(X))
+
+
+UNPICKLE_SCRIPT = """
+import pickle, sys
+clf = pickle.load(open(sys.argv[1], "rb"))
+X = pickle.load(open(sys.argv[2], "rb"))
+import keras
+print(keras.backend.backend(), clf.predict_proba(X).tobytes().hex())
+"""
+
+
+def test_unpickles_in_a_fresh_process_on_jax(Estimator, digits, tmp_path):
+    X, y = digits
+    clf = fitted(Estimator, X, y, dropout=0.2)
+    (tmp_path / "model.pkl").write_bytes(pickle.dumps(clf))
+    (tmp_path / "X.pkl").write_bytes(pickle.dumps(X[:20]))
+    # A Keras configuration naming another backend, and no KERAS_BACKEND.
+    (tmp_path / "keras.json").write_text('{"backend": "tensorflow"}')
+    env = {k: v for k, v in os.environ.items() if k != "KERAS_BACKEND"}
+    env["KERAS_HOME"] = str(tmp_path)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            UNPICKLE_SCRIPT,
+            tmp_path / "model.pkl",
+            tmp_path / "X.pkl",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
+    backend, proba = result.stdout.split()
+    assert backend == "jax"
+    assert bytes.fromhex(proba) == clf.predict_proba(X[:20]).tobytes()
 
 
 # scikit-learn tools --------------------------------------------------------------

@@ -31,9 +31,10 @@ from skdigits.neural_network._training import TrainingState, get_trainer
 
 _MAX_SEED = np.iinfo(np.int32).max
 
-# Rows of every matrix product at prediction; see `_forward`. 32 balances one
-# sample (padded to 32 rows) against 10,000 (313 products).
-_PREDICT_BLOCK = 32
+# Size of every first-layer product at prediction, in multiply-adds; see
+# `_forward`. 2**22 makes a block 32 rows for a 784x128 layer: one sample
+# (padded to a block) takes ~0.1 ms, and 10,000 take 313 products.
+_PREDICT_BLOCK_SIZE = 2**22
 
 _HIDDEN_ACTIVATIONS = {
     "relu": lambda x: np.maximum(x, 0, out=x),
@@ -495,19 +496,22 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
 
         BLAS picks its kernel, and so the order of its sums, by the shape of
         the product: the same sample gives different float32 results alone
-        and in a batch (measured: 1e-6 apart). Every product here has the
-        same shape, ``_PREDICT_BLOCK`` rows (the last block padded with
-        zeros), so each row's result is bit for bit the same whatever the
-        batch it comes in, and the weights are cast once per dtype.
+        and in a batch (measured: 1e-6 apart). Here every product of a
+        model has the same shape, a block of rows fixed by the model's first
+        layer (the last block padded with zeros), so each row's result is
+        bit for bit the same whatever the batch it comes in.
         """
         weights = self._weights_as(X.dtype)
+        n_in, n_out = weights[0][0].shape
+        rows = 2 ** int(np.log2(max(_PREDICT_BLOCK_SIZE // (n_in * n_out), 1)))
+        rows = min(max(rows, 16), 4096)
         n_samples = X.shape[0]
         proba = np.empty((n_samples, self.n_outputs_), dtype=X.dtype)
-        padded = np.zeros((_PREDICT_BLOCK, X.shape[1]), dtype=X.dtype)
-        for start in range(0, n_samples, _PREDICT_BLOCK):
-            block = X[start : start + _PREDICT_BLOCK]
+        padded = np.zeros((rows, X.shape[1]), dtype=X.dtype)
+        for start in range(0, n_samples, rows):
+            block = X[start : start + rows]
             n_rows = block.shape[0]
-            if n_rows < _PREDICT_BLOCK:
+            if n_rows < rows:
                 padded[:n_rows] = block
                 block = padded
             proba[start : start + n_rows] = self._forward_block(block, weights)[:n_rows]
@@ -563,6 +567,27 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
         """
         proba = self.predict_proba(X)
         return self.classes_[np.argmax(proba, axis=1)]
+
+    # Persistence -------------------------------------------------------------
+
+    def __getstate__(self):
+        # The pickle holds no Keras object: unpickling one would import Keras
+        # before skdigits can select its backend, and in a fresh process
+        # Keras would start on its default one. `model_` is rebuilt from the
+        # weights, which are in `_state`.
+        state = dict(super().__getstate__())  # a copy: it may be our __dict__
+        state.pop("model_", None)
+        return state
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        if "_state" in state:
+            keras = import_keras()
+            with self._precision():
+                self.model_ = self._build_model(
+                    keras, self.n_features_in_, self.n_outputs_, seed=0
+                )
+                self._set_weights(self._state)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -1,0 +1,111 @@
+"""Fit, predict and accuracy of our networks and of MLPClassifier."""
+
+from .common import (
+    MODELS,
+    alternate_median_ratio,
+    get_data,
+    make_model,
+    predict_data,
+)
+
+MODELS_AND_REFERENCES = MODELS + [f"MLPClassifier:{model}" for model in MODELS]
+
+
+class _Classifiers:
+    """time_fit, peakmem_fit, time_predict(_one), track_test_accuracy.
+
+    ``model`` "MLPClassifier:<ours>" is MLPClassifier with our network.
+    Fits are timed at FIT_SETTINGS; predictions and accuracy use models
+    fitted at their defaults, once, in ``setup_cache``.
+    """
+
+    dataset = None
+    params = (MODELS_AND_REFERENCES,)
+    param_names = ("model",)
+    timeout = 900
+
+    def setup_cache(self):
+        X_train, _, y_train, _ = get_data(self.dataset)
+        return {
+            model: make_model(model, self.dataset, defaults=True).fit(X_train, y_train)
+            for model in MODELS_AND_REFERENCES
+        }
+
+    def setup(self, fitted, model):
+        self.X_train, self.X_test, self.y_train, self.y_test = get_data(self.dataset)
+        self.X_predict = predict_data(self.dataset)
+        self.fitted = fitted[model]
+        self.model = model
+        # A first fit compiles our network for this data shape; timed fits
+        # then measure training, as in a grid search's second fit onwards.
+        make_model(model, self.dataset).set_params(max_iter=1).fit(
+            self.X_train, self.y_train
+        )
+
+    def time_fit(self, fitted, model):
+        make_model(model, self.dataset).fit(self.X_train, self.y_train)
+
+    def peakmem_fit(self, fitted, model):
+        make_model(model, self.dataset).fit(self.X_train, self.y_train)
+
+    def time_predict(self, fitted, model):
+        self.fitted.predict(self.X_predict)
+
+    def time_predict_one(self, fitted, model):
+        self.fitted.predict(self.X_test[:1])
+
+    def track_test_accuracy(self, fitted, model):
+        return self.fitted.score(self.X_test, self.y_test)
+
+    track_test_accuracy.unit = "accuracy"
+
+
+class _RatiosVsMLP:
+    """Our time over MLPClassifier's, for the same network, in one process."""
+
+    dataset = None
+    params = (MODELS,)
+    param_names = ("model",)
+    timeout = 900
+
+    def setup(self, model):
+        self.X_train, _, self.y_train, _ = get_data(self.dataset)
+        self.X_predict = predict_data(self.dataset)
+        self.reference = f"MLPClassifier:{model}"
+        self.fitted = {
+            name: make_model(name, self.dataset).fit(self.X_train, self.y_train)
+            for name in (model, self.reference)
+        }
+
+    def _fit(self, name):
+        return lambda: make_model(name, self.dataset).fit(self.X_train, self.y_train)
+
+    def track_fit_time_ratio_vs_mlp(self, model):
+        return alternate_median_ratio(self._fit(model), self._fit(self.reference))
+
+    track_fit_time_ratio_vs_mlp.unit = "ratio"
+
+    def track_predict_time_ratio_vs_mlp(self, model):
+        ours, reference = (
+            lambda name=name: self.fitted[name].predict(self.X_predict)
+            for name in (model, self.reference)
+        )
+        return alternate_median_ratio(ours, reference, repeats=21)
+
+    track_predict_time_ratio_vs_mlp.unit = "ratio"
+
+
+class DigitsClassifiers(_Classifiers):
+    dataset = "digits"
+
+
+class DigitsRatiosVsMLP(_RatiosVsMLP):
+    dataset = "digits"
+
+
+class MnistClassifiers(_Classifiers):
+    dataset = "mnist"
+
+
+class MnistRatiosVsMLP(_RatiosVsMLP):
+    dataset = "mnist"
