@@ -3,6 +3,7 @@
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 
 def summary(args: argparse.Namespace) -> None:
@@ -21,7 +22,7 @@ def summary(args: argparse.Namespace) -> None:
         )
 
 
-def _progress_callback(name: str, every: int):
+def progress_callback(name: str, every: int):
     """A Keras callback printing the training loss every ``every`` epochs."""
     from skdigits._keras import import_keras
 
@@ -59,7 +60,7 @@ def train(args: argparse.Namespace) -> None:
         estimator = Estimator(
             max_iter=args.max_iter,
             random_state=args.random_state,
-            callbacks=[_progress_callback(name, every=10)],
+            callbacks=[progress_callback(name, every=10)],
         )
         model = make_pipeline(PixelScaler(), estimator)
         start = time.perf_counter()
@@ -79,6 +80,30 @@ def train(args: argparse.Namespace) -> None:
             f"{name:<24}{accuracy:>14.2%}{epochs:>8}{fit_time:>9.1f}"
             f"{predict_time * 1000:>18.1f}"
         )
+
+
+def report(args: argparse.Namespace) -> None:
+    """Fit both models on MNIST and write an HTML report of every analysis."""
+    from skdigits.report import build_report
+
+    metrics = build_report(
+        args.output,
+        models=args.models,
+        max_iter=args.max_iter,
+        random_state=args.random_state,
+        tsne_samples=args.tsne_samples,
+        n_images=args.n_images,
+        data_home=args.data_home,
+    )
+    print()
+    for name, values in metrics.get("models", {}).items():
+        print(f"{name:<24} test accuracy {values['accuracy']:.2%}")
+    print(
+        f"Report: {Path(args.output) / 'index.html'} ({metrics['total_time_s']:.0f} s)"
+    )
+    if metrics["failures"]:
+        failed = ", ".join(f["part"] for f in metrics["failures"])
+        raise SystemExit(f"error: these parts of the report failed: {failed}")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -101,6 +126,43 @@ def build_parser() -> argparse.ArgumentParser:
         "--random-state", type=int, default=0, help="seed (default: 0)"
     )
     train_parser.set_defaults(func=train)
+    report_parser = commands.add_parser(
+        "report",
+        help=report.__doc__,
+        description="Fetch MNIST, fit the default SigmoidNetClassifier and "
+        "ReluSoftmaxClassifier with progress shown, and write DIR/index.html "
+        "(every analysis as an image, a metrics table, the comparison) and "
+        "DIR/metrics.json.",
+    )
+    report_parser.add_argument(
+        "--output", required=True, metavar="DIR", help="folder of the report"
+    )
+    report_parser.add_argument(
+        "--models",
+        nargs="+",
+        choices=["sigmoid", "relu"],
+        default=["sigmoid", "relu"],
+        help="models to fit (default: both)",
+    )
+    report_parser.add_argument(
+        "--max-iter", type=int, default=200, help="maximum epochs (default: 200)"
+    )
+    report_parser.add_argument(
+        "--random-state", type=int, default=0, help="seed (default: 0)"
+    )
+    report_parser.add_argument(
+        "--tsne-samples",
+        type=int,
+        default=10_000,
+        help="test images in the t-SNE projection (default: 10000)",
+    )
+    report_parser.add_argument(
+        "--n-images",
+        type=int,
+        default=30,
+        help="images in the sample and mistake grids (default: 30)",
+    )
+    report_parser.set_defaults(func=report)
     return parser
 
 

@@ -1,0 +1,336 @@
+"""The one-command report: fit both models on MNIST, write every analysis.
+
+``python -m skdigits report --output DIR`` writes ``DIR/index.html`` (every
+analysis as an image, the metrics tables, the model comparison),
+``DIR/metrics.json`` and the images in ``DIR/figures/``.
+"""
+
+import html
+import json
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+MODEL_NAMES = {"sigmoid": "SigmoidNetClassifier", "relu": "ReluSoftmaxClassifier"}
+
+
+@dataclass
+class Report:
+    """What the report collects as it goes: sections, metrics and failures."""
+
+    output: Path
+    sections: list = field(default_factory=list)
+    metrics: dict = field(default_factory=dict)
+    failures: list = field(default_factory=list)
+    timings: dict = field(default_factory=dict)
+
+    def run(self, part: str, function: Callable, *args, **kwargs):
+        """Run one part; on failure, record and print which, and go on."""
+        print(f"[report] {part}...", flush=True)
+        start = time.perf_counter()
+        try:
+            result = function(*args, **kwargs)
+        except Exception as exc:  # one failed part must not lose the others
+            self.failures.append(
+                {
+                    "part": part,
+                    "error": f"{type(exc).__name__}: {exc}",
+                    "traceback": traceback.format_exc(),
+                }
+            )
+            print(f"[report] {part} FAILED: {type(exc).__name__}: {exc}", flush=True)
+            return None
+        finally:
+            self.timings[part] = round(time.perf_counter() - start, 3)
+        return result
+
+    def figure(self, title: str, name: str, display, caption: str = ""):
+        """Save a Display's figure as figures/<name>.png and add its section."""
+        import matplotlib.pyplot as plt
+
+        path = self.output / "figures" / f"{name}.png"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        display.figure_.savefig(path, dpi=90, bbox_inches="tight")
+        plt.close(display.figure_)
+        self.sections.append(
+            f"<h3>{html.escape(title)}</h3><p>{html.escape(caption)}</p>"
+            f'<img src="figures/{name}.png" alt="{html.escape(title)}">'
+        )
+
+
+def _fit_models(report, names, X_train, y_train, X_test, y_test, max_iter, seed):
+    from sklearn.pipeline import make_pipeline
+
+    import skdigits
+    from skdigits.__main__ import progress_callback
+
+    fitted = {}
+    for key in names:
+        name = MODEL_NAMES[key]
+        estimator = getattr(skdigits, name)(
+            max_iter=max_iter,
+            random_state=seed,
+            callbacks=[progress_callback(name, every=10)],
+        )
+        model = make_pipeline(skdigits.PixelScaler(), estimator)
+        start = time.perf_counter()
+        model.fit(X_train, y_train)
+        fit_time = time.perf_counter() - start
+        start = time.perf_counter()
+        y_pred = model.predict(X_test)
+        predict_time = time.perf_counter() - start
+        estimator.callbacks = None  # the progress printer is not part of the model
+        fitted[name] = model
+        report.metrics.setdefault("models", {})[name] = {
+            "accuracy": float(np.mean(y_pred == y_test)),
+            "epochs": int(estimator.n_iter_),
+            "fit_time_s": round(fit_time, 3),
+            "predict_time_10k_s": round(predict_time, 4),
+            "params": {
+                k: v
+                for k, v in estimator.get_params().items()
+                if isinstance(v, int | float | str | tuple) or v is None
+            },
+        }
+    return fitted
+
+
+def _metrics_tables(report, fitted, X_test, y_test):
+    from skdigits.inspect import classification_report_frame
+
+    rows = []
+    for name, model in fitted.items():
+        frame = classification_report_frame(y_test, model.predict(X_test))
+        per_class = frame.drop(index=["accuracy", "macro avg", "weighted avg"])
+        report.metrics["models"][name]["per_class"] = {
+            label: {metric: float(value) for metric, value in values.items()}
+            for label, values in per_class.to_dict(orient="index").items()
+        }
+        summary = report.metrics["models"][name]
+        rows.append(
+            f"<tr><td>{name}</td><td>{summary['accuracy']:.2%}</td>"
+            f"<td>{summary['epochs']}</td><td>{summary['fit_time_s']:.1f}</td>"
+            f"<td>{summary['predict_time_10k_s'] * 1000:.1f}</td></tr>"
+        )
+        report.sections.append(
+            f"<h3>{name}: precision, recall and F1 per class</h3>"
+            + frame.to_html(float_format=lambda v: f"{v:.3f}", border=0)
+        )
+    report.sections.insert(
+        0,
+        "<h2>Models</h2><table><tr><th>model</th><th>test accuracy</th>"
+        "<th>epochs</th><th>fit (s)</th><th>predict 10k (ms)</th></tr>"
+        + "".join(rows)
+        + "</table>",
+    )
+
+
+def build_report(
+    output,
+    *,
+    models=("sigmoid", "relu"),
+    max_iter=200,
+    random_state=0,
+    tsne_samples=10_000,
+    n_images=30,
+    data_home=None,
+) -> dict:
+    """Fit the models on MNIST and write the report to ``output``.
+
+    Parameters
+    ----------
+    output : str or path
+        Folder of the report; created if needed.
+
+    models : sequence of {"sigmoid", "relu"}, default=("sigmoid", "relu")
+        The models to fit, with their default parameters.
+
+    max_iter : int, default=200
+        Maximum epochs of each model.
+
+    random_state : int, default=0
+        Seed of the models, the samples shown and the t-SNE.
+
+    tsne_samples : int, default=10000
+        Test images in the t-SNE projection.
+
+    n_images : int, default=30
+        Images in the sample and misclassified grids.
+
+    data_home : str or path, default=None
+        Folder of the MNIST cache.
+
+    Returns
+    -------
+    metrics : dict
+        What ``metrics.json`` holds: per model its accuracy, per-class
+        precision, recall and F1, fit and predict time; the time of each
+        part; and the parts that failed.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from skdigits import inspect
+    from skdigits.datasets import fetch_mnist
+
+    output = Path(output)
+    output.mkdir(parents=True, exist_ok=True)
+    report = Report(output)
+    start = time.perf_counter()
+
+    data = report.run(
+        "data",
+        lambda: (
+            fetch_mnist(data_home=data_home, return_X_y=True),
+            fetch_mnist(data_home=data_home, subset="test", return_X_y=True),
+        ),
+    )
+    if data is None:
+        return _write(report, start)
+    (X_train, y_train), (X_test, y_test) = data
+
+    report.run(
+        "sample grid",
+        lambda: report.figure(
+            "Sample images",
+            "sample_grid",
+            inspect.SampleGridDisplay.from_data(
+                X_train, y_train, n_samples=n_images, random_state=random_state
+            ),
+            "Training images with their labels.",
+        ),
+    )
+    report.run(
+        "label distribution",
+        lambda: report.figure(
+            "Label distribution",
+            "label_distribution",
+            inspect.LabelDistributionDisplay.from_labels(y_train, y_test),
+        ),
+    )
+    report.run(
+        "average images",
+        lambda: report.figure(
+            "Average images",
+            "average_images",
+            inspect.AverageImageDisplay.from_data(X_train, y_train),
+            "The mean of the training images of each digit.",
+        ),
+    )
+    report.run(
+        "t-SNE",
+        lambda: report.figure(
+            "t-SNE projection",
+            "tsne",
+            inspect.TSNEDisplay.from_data(
+                X_test / 255,
+                y_test,
+                n_samples=tsne_samples,
+                random_state=random_state,
+                n_jobs=-1,
+            ),
+            f"{min(tsne_samples, len(X_test))} test images, after PCA to 50 "
+            "dimensions.",
+        ),
+    )
+
+    fitted = report.run(
+        "fit models",
+        _fit_models,
+        report,
+        models,
+        X_train,
+        y_train,
+        X_test,
+        y_test,
+        max_iter,
+        random_state,
+    )
+    if fitted:
+        report.run("metrics", _metrics_tables, report, fitted, X_test, y_test)
+    for name, model in (fitted or {}).items():
+        report.run(
+            f"confusion matrix ({name})",
+            lambda model=model, name=name: report.figure(
+                f"{name}: confusion matrix",
+                f"confusion_{name}",
+                inspect.ConfusionMatrixPercentDisplay.from_estimator(
+                    model, X_test, y_test
+                ),
+                "Each row in percent of the images of its true digit.",
+            ),
+        )
+        report.run(
+            f"per-class accuracy ({name})",
+            lambda model=model, name=name: report.figure(
+                f"{name}: accuracy per digit",
+                f"per_class_{name}",
+                inspect.PerClassAccuracyDisplay.from_estimator(model, X_test, y_test),
+            ),
+        )
+        report.run(
+            f"misclassified ({name})",
+            lambda model=model, name=name: report.figure(
+                f"{name}: the worst mistakes",
+                f"misclassified_{name}",
+                inspect.MisclassifiedDisplay.from_estimator(
+                    model, X_test, y_test, n_samples=n_images
+                ),
+                "Misclassified test images, the most confident mistake first.",
+            ),
+        )
+        report.run(
+            f"prediction confidence ({name})",
+            lambda model=model, name=name: report.figure(
+                f"{name}: confidence for one digit",
+                f"confidence_{name}",
+                inspect.PredictionConfidenceDisplay.from_estimator(
+                    model, X_test[0], y_test[0]
+                ),
+                "The probability of each digit for the first test image.",
+            ),
+        )
+    if fitted and len(fitted) >= 2:
+        report.run(
+            "model comparison",
+            lambda: report.figure(
+                "Model comparison",
+                "comparison",
+                inspect.ModelComparisonDisplay.from_estimators(fitted, X_test, y_test),
+                "Accuracy, training loss, accuracy per digit, and where the "
+                "second model's confusions differ from the first's.",
+            ),
+        )
+    return _write(report, start)
+
+
+def _write(report: Report, start: float) -> dict:
+    report.metrics["timings_s"] = report.timings
+    report.metrics["total_time_s"] = round(time.perf_counter() - start, 3)
+    report.metrics["failures"] = [
+        {"part": f["part"], "error": f["error"]} for f in report.failures
+    ]
+    (report.output / "metrics.json").write_text(json.dumps(report.metrics, indent=2))
+    failures = "".join(
+        f"<li><b>{html.escape(f['part'])}</b>: {html.escape(f['error'])}"
+        f"<pre>{html.escape(f['traceback'])}</pre></li>"
+        for f in report.failures
+    )
+    page = (
+        "<!DOCTYPE html><html><head><meta charset='utf-8'>"
+        "<title>skdigits report</title><style>"
+        "body{font-family:sans-serif;max-width:1100px;margin:auto}"
+        "img{max-width:100%}table{border-collapse:collapse}"
+        "td,th{padding:2px 8px;text-align:right}</style></head><body>"
+        "<h1>skdigits report: MNIST</h1>"
+        + (f"<h2>Failed parts</h2><ul>{failures}</ul>" if failures else "")
+        + "".join(report.sections)
+        + f"<p>Total time: {report.metrics['total_time_s']:.1f} s.</p>"
+        "</body></html>"
+    )
+    (report.output / "index.html").write_text(page, encoding="utf-8")
+    return report.metrics
