@@ -22,63 +22,34 @@ def summary(args: argparse.Namespace) -> None:
         )
 
 
-def progress_callback(name: str, every: int):
-    """A Keras callback printing the training loss every ``every`` epochs."""
-    from skdigits._keras import import_keras
-
-    keras = import_keras()
-
-    class Progress(keras.callbacks.Callback):
-        def on_epoch_end(self, epoch, logs=None):
-            if (epoch + 1) % every == 0:
-                print(
-                    f"  {name} epoch {epoch + 1:>3}: loss {logs['loss']:.4f}",
-                    flush=True,
-                )
-
-    return Progress()
-
-
 def train(args: argparse.Namespace) -> None:
     """Train both default models on MNIST; print test accuracy and times."""
-    import time
-
-    from sklearn.pipeline import make_pipeline
-
-    from skdigits import PixelScaler, ReluSoftmaxClassifier, SigmoidNetClassifier
     from skdigits.datasets import fetch_mnist
+    from skdigits.report import fit_models
 
     X_train, y_train = fetch_mnist(data_home=args.data_home, return_X_y=True)
     X_test, y_test = fetch_mnist(
         data_home=args.data_home, subset="test", return_X_y=True
     )
     print(f"MNIST: {len(X_train)} training and {len(X_test)} test images")
-    rows = []
-    for Estimator in (SigmoidNetClassifier, ReluSoftmaxClassifier):
-        name = Estimator.__name__
-        print(f"Fitting {name} (random_state={args.random_state})...", flush=True)
-        estimator = Estimator(
-            max_iter=args.max_iter,
-            random_state=args.random_state,
-            callbacks=[progress_callback(name, every=10)],
-        )
-        model = make_pipeline(PixelScaler(), estimator)
-        start = time.perf_counter()
-        model.fit(X_train, y_train)
-        fit_time = time.perf_counter() - start
-        start = time.perf_counter()
-        accuracy = model.score(X_test, y_test)
-        predict_time = time.perf_counter() - start
-        rows.append((name, accuracy, estimator.n_iter_, fit_time, predict_time))
+    _, metrics = fit_models(
+        ["sigmoid", "relu"],
+        X_train,
+        y_train,
+        X_test,
+        y_test,
+        max_iter=args.max_iter,
+        random_state=args.random_state,
+    )
     print()
     print(
         f"{'model':<24}{'test accuracy':>14}{'epochs':>8}{'fit (s)':>9}"
         f"{'predict 10k (ms)':>18}"
     )
-    for name, accuracy, epochs, fit_time, predict_time in rows:
+    for name, values in metrics.items():
         print(
-            f"{name:<24}{accuracy:>14.2%}{epochs:>8}{fit_time:>9.1f}"
-            f"{predict_time * 1000:>18.1f}"
+            f"{name:<24}{values['accuracy']:>14.2%}{values['epochs']:>8}"
+            f"{values['fit_time_s']:>9.1f}{values['predict_time_10k_s'] * 1000:>18.1f}"
         )
 
 

@@ -62,18 +62,46 @@ class Report:
         )
 
 
-def _fit_models(report, names, X_train, y_train, X_test, y_test, max_iter, seed):
+def progress_callback(name: str, every: int):
+    """A Keras callback printing the training loss every ``every`` epochs."""
+    from skdigits._keras import import_keras
+
+    keras = import_keras()
+
+    class Progress(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if (epoch + 1) % every == 0:
+                print(
+                    f"  {name} epoch {epoch + 1:>3}: loss {logs['loss']:.4f}",
+                    flush=True,
+                )
+
+    return Progress()
+
+
+def fit_models(names, X_train, y_train, X_test, y_test, *, max_iter, random_state):
+    """Fit ``PixelScaler() -> model`` for each name of MODEL_NAMES, timed.
+
+    Returns
+    -------
+    fitted : dict of str to Pipeline
+        The fitted pipelines, by class name.
+
+    metrics : dict of str to dict
+        Per class name: test accuracy, epochs, fit time, time to predict
+        X_test, and the estimator's parameters.
+    """
     from sklearn.pipeline import make_pipeline
 
     import skdigits
-    from skdigits.__main__ import progress_callback
 
-    fitted = {}
+    fitted, metrics = {}, {}
     for key in names:
         name = MODEL_NAMES[key]
+        print(f"Fitting {name} (random_state={random_state})...", flush=True)
         estimator = getattr(skdigits, name)(
             max_iter=max_iter,
-            random_state=seed,
+            random_state=random_state,
             callbacks=[progress_callback(name, every=10)],
         )
         model = make_pipeline(skdigits.PixelScaler(), estimator)
@@ -85,7 +113,7 @@ def _fit_models(report, names, X_train, y_train, X_test, y_test, max_iter, seed)
         predict_time = time.perf_counter() - start
         estimator.callbacks = None  # the progress printer is not part of the model
         fitted[name] = model
-        report.metrics.setdefault("models", {})[name] = {
+        metrics[name] = {
             "accuracy": float(np.mean(y_pred == y_test)),
             "epochs": int(estimator.n_iter_),
             "fit_time_s": round(fit_time, 3),
@@ -96,6 +124,14 @@ def _fit_models(report, names, X_train, y_train, X_test, y_test, max_iter, seed)
                 if isinstance(v, int | float | str | tuple) or v is None
             },
         }
+    return fitted, metrics
+
+
+def _fit_models(report, names, X_train, y_train, X_test, y_test, max_iter, seed):
+    fitted, metrics = fit_models(
+        names, X_train, y_train, X_test, y_test, max_iter=max_iter, random_state=seed
+    )
+    report.metrics["models"] = metrics
     return fitted
 
 
