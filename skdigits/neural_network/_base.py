@@ -259,6 +259,8 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
         callbacks.on_train_begin()
 
         n_epochs = 1 if incremental else self.max_iter
+        # Early stopping and callbacks look at the weights after each epoch.
+        weights_each_epoch = bool(self.early_stopping or self.callbacks)
         for epoch in range(n_epochs):
             callbacks.on_epoch_begin(epoch)
             batches, valid = self._epoch_batches(X.shape[0], batch_size)
@@ -266,7 +268,8 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
                 state, data, batches, valid, self.learning_rate_init, self.alpha
             )
             self._state = state = state.to_numpy()
-            self._set_weights(state)
+            if weights_each_epoch:
+                self._set_weights(state)
             self.n_iter_ += 1
             self.t_ += X.shape[0]
             self.loss_curve_.append(loss)
@@ -274,24 +277,24 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
             logs = {"loss": loss}
             if self.verbose:
                 print(f"Iteration {self.n_iter_}, loss = {loss:.8f}")
-            if incremental:
-                self._history_append(logs)
-                break
-            stop = self._update_no_improvement_count(X_val, y_val, sample_weight_val)
-            if self.early_stopping:
-                logs["val_accuracy"] = self.validation_scores_[-1]
+            stop = False
+            if not incremental:
+                stop = self._update_no_improvement_count(
+                    X_val, y_val, sample_weight_val
+                )
+                if self.early_stopping:
+                    logs["val_accuracy"] = self.validation_scores_[-1]
             self._history_append(logs)
             callbacks.on_epoch_end(epoch, logs)
-            if stop or self.model_.stop_training:
+            if incremental or stop or self.model_.stop_training:
                 break
         else:
-            if not incremental:
-                warnings.warn(
-                    f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) "
-                    "reached and the optimization hasn't converged yet.",
-                    ConvergenceWarning,
-                    stacklevel=3,
-                )
+            warnings.warn(
+                f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) "
+                "reached and the optimization hasn't converged yet.",
+                ConvergenceWarning,
+                stacklevel=5,  # the caller of fit
+            )
         callbacks.on_train_end()
         if self.callbacks:
             # A callback may have restored other weights into `model_`.
