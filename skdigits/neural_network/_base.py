@@ -31,10 +31,11 @@ from skdigits.neural_network._training import TrainingState, get_trainer
 
 _MAX_SEED = np.iinfo(np.int32).max
 
-# Size of every first-layer product at prediction, in multiply-adds; see
-# `_forward`. 2**22 makes a block 32 rows for a 784x128 layer: one sample
-# (padded to a block) takes ~0.1 ms, and 10,000 take 313 products.
-_PREDICT_BLOCK_SIZE = 2**22
+# Values in a block of rows at prediction; see `_forward`. A block is
+# 2**15 // n_features rows, rounded down to a power of two in [16, 512]: 32
+# rows of MNIST's 784 pixels, 512 of load_digits' 64. One sample is padded to
+# a block, so this bounds its cost; 10,000 MNIST samples take 313 blocks.
+_PREDICT_BLOCK_VALUES = 2**15
 
 _HIDDEN_ACTIVATIONS = {
     "relu": lambda x: np.maximum(x, 0, out=x),
@@ -500,14 +501,13 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
         BLAS picks its kernel, and so the order of its sums, by the shape of
         the product: the same sample gives different float32 results alone
         and in a batch (measured: 1e-6 apart). Here every product of a
-        model has the same shape, a block of rows fixed by the model's first
-        layer (the last block padded with zeros), so each row's result is
-        bit for bit the same whatever the batch it comes in.
+        model has the same shape, a block of rows fixed by the number of
+        features (the last block padded with zeros), so each row's result
+        is bit for bit the same whatever the batch it comes in.
         """
         weights = self._weights_as(X.dtype)
-        n_in, n_out = weights[0][0].shape
-        rows = 2 ** int(np.log2(max(_PREDICT_BLOCK_SIZE // (n_in * n_out), 1)))
-        rows = min(max(rows, 16), 4096)
+        rows = 2 ** int(np.log2(max(_PREDICT_BLOCK_VALUES // X.shape[1], 1)))
+        rows = min(max(rows, 16), 512)
         n_samples = X.shape[0]
         proba = np.empty((n_samples, self.n_outputs_), dtype=X.dtype)
         padded = np.zeros((rows, X.shape[1]), dtype=X.dtype)
