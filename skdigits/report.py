@@ -269,7 +269,7 @@ def build_report(
                 random_state=random_state,
                 n_jobs=-1,
             ),
-            f"{min(tsne_samples, len(X_test))} test images, after PCA to 50 "
+            f"{min(tsne_samples, len(X_test))} test images, after PCA to 30 "
             "dimensions.",
         ),
     )

@@ -4,7 +4,7 @@ t-SNE projection of MNIST
 =========================
 
 The 10,000 test images projected to two dimensions with t-SNE, after a PCA to
-50 dimensions, coloured by digit. Images of one digit form clusters; the
+30 dimensions, coloured by digit. Images of one digit form clusters; the
 clusters of 4 and 9, or 3, 5 and 8, touch, as these digits are easily
 confused.
 """
