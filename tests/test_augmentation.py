@@ -1,0 +1,103 @@
+"""The random distortions of skdigits.augmentation (issue 7's first slice)."""
+
+import numpy as np
+import pytest
+from scipy.ndimage import map_coordinates
+
+from skdigits._keras import import_keras
+
+import_keras()  # JAX, as the estimators use it
+jax = pytest.importorskip("jax")
+
+from skdigits.augmentation import (  # noqa: E402
+    affine_distort,
+    elastic_displacements,
+    elastic_distort,
+    warp,
+)
+
+
+@pytest.fixture
+def strokes():
+    """Eight 28x28 images of one thick stroke each, at different places."""
+    images = np.zeros((8, 28, 28), dtype=np.float32)
+    for i in range(8):
+        images[i, 6 + i : 20 + i // 2, 10 + i % 4 : 15 + i % 4] = 1.0
+    return images
+
+
+def test_warp_is_bilinear_with_zeros_outside(strokes):
+    shifts = np.asarray(elastic_displacements(jax.random.key(3), 8, (28, 28)))
+    expected = np.stack(
+        [
+            map_coordinates(
+                image,
+                [np.arange(28)[:, None] + shift[0], np.arange(28)[None, :] + shift[1]],
+                order=1,
+                mode="constant",
+                cval=0.0,
+            )
+            for image, shift in zip(strokes, shifts, strict=True)
+        ]
+    )
+    np.testing.assert_allclose(warp(strokes, shifts), expected, atol=1e-5)
+
+
+def test_identity_without_distortion(strokes):
+    key = jax.random.key(0)
+    np.testing.assert_array_equal(warp(strokes, np.zeros((8, 2, 28, 28))), strokes)
+    np.testing.assert_allclose(elastic_distort(key, strokes, alpha=0.0), strokes)
+    identity = affine_distort(key, strokes, rotation=0, scale=0, shear=0, translation=0)
+    np.testing.assert_allclose(identity, strokes, atol=1e-6)
+
+
+def test_displacement_fields_are_smooth_and_scaled():
+    key = jax.random.key(0)
+    fields = np.asarray(elastic_displacements(key, 16, (28, 28), alpha=34.0, sigma=4.0))
+    assert fields.shape == (16, 2, 28, 28)
+    magnitude = np.abs(fields).mean()
+    assert 0.3 < magnitude < 3.0  # a pixel or so, as in Simard et al.
+    # Neighbouring pixels move nearly alike: far less than unsmoothed noise,
+    # whose neighbours differ by 2/3 on average for values in [-1, 1].
+    step = np.abs(np.diff(fields, axis=-1)).mean() / magnitude
+    assert step < 0.25
+    doubled = np.asarray(elastic_displacements(key, 16, (28, 28), alpha=68.0))
+    np.testing.assert_allclose(doubled, 2 * fields, rtol=1e-5)
+
+
+@pytest.mark.parametrize("distort", [elastic_distort, affine_distort])
+def test_distorted_digit_stays_close(strokes, distort):
+    out = np.asarray(distort(jax.random.key(1), strokes))
+    assert out.shape == strokes.shape
+    # A smooth field compresses or stretches area locally by about its
+    # gradient (~0.17 a pixel here, so up to ~+-35%); the ink follows.
+    ink = out.sum(axis=(1, 2)) / strokes.sum(axis=(1, 2))
+    assert np.all((ink > 0.6) & (ink < 1.5))
+    assert 0.85 < ink.mean() < 1.15
+
+    def centre(images):
+        rows, cols = np.indices(images.shape[1:])
+        mass = images.sum(axis=(1, 2))
+        return np.stack(
+            [
+                (images * rows).sum(axis=(1, 2)) / mass,
+                (images * cols).sum(axis=(1, 2)) / mass,
+            ]
+        )
+
+    assert np.abs(centre(out) - centre(strokes)).max() < 3.0
+    overlap = ((out > 0.5) & (strokes > 0.5)).sum() / (strokes > 0.5).sum()
+    assert overlap > 0.5
+
+
+def test_reproducible_from_the_key_and_compiled(strokes):
+    key = jax.random.key(7)
+    first = np.asarray(elastic_distort(key, strokes))
+    np.testing.assert_array_equal(np.asarray(elastic_distort(key, strokes)), first)
+    assert not np.allclose(
+        np.asarray(elastic_distort(jax.random.key(8), strokes)), first
+    )
+    compiled = jax.jit(lambda k, x: affine_distort(k, x))
+    np.testing.assert_allclose(
+        compiled(key, strokes), affine_distort(key, strokes), atol=1e-5
+    )
