@@ -1,5 +1,7 @@
 """The random distortions of skdigits.augmentation (issue 7's first slice)."""
 
+import itertools
+
 import numpy as np
 import pytest
 from scipy.ndimage import map_coordinates
@@ -101,3 +103,110 @@ def test_reproducible_from_the_key_and_compiled(strokes):
     np.testing.assert_allclose(
         compiled(key, strokes), affine_distort(key, strokes), atol=1e-5
     )
+
+
+# The estimators' augmentation ------------------------------------------------------
+
+from skdigits import ReluSoftmaxClassifier, SigmoidNetClassifier  # noqa: E402
+
+ELASTIC_8X8 = {"alpha": 8.0, "sigma": 1.0}
+
+
+def fit(Estimator, X, y, **params):
+    params = {"max_iter": 5, "random_state": 0, "learning_rate_init": 0.01, **params}
+    return Estimator(**params).fit(X, y)
+
+
+@pytest.mark.parametrize("Estimator", [ReluSoftmaxClassifier, SigmoidNetClassifier])
+def test_unaugmented_path_unchanged(digits, Estimator):
+    X, y = digits
+    plain = fit(Estimator, X, y).predict_proba(X)
+    # An elastic distortion of size 0 draws and applies nothing visible:
+    # bit for bit the model without augmentation.
+    zero = fit(
+        Estimator, X, y, augmentation="elastic", augmentation_params={"alpha": 0.0}
+    )
+    np.testing.assert_array_equal(zero.predict_proba(X), plain)
+
+
+def test_augmentation_is_reproducible_and_changes_training(digits):
+    X, y = digits
+    params = {"augmentation": "elastic", "augmentation_params": ELASTIC_8X8}
+    first = fit(ReluSoftmaxClassifier, X, y, **params)
+    second = fit(ReluSoftmaxClassifier, X, y, **params)
+    np.testing.assert_array_equal(first.predict_proba(X), second.predict_proba(X))
+    plain = fit(ReluSoftmaxClassifier, X, y)
+    assert not np.allclose(first.predict_proba(X), plain.predict_proba(X))
+    other_seed = fit(ReluSoftmaxClassifier, X, y, random_state=1, **params)
+    assert not np.allclose(first.predict_proba(X), other_seed.predict_proba(X))
+
+
+def test_augmentation_is_off_at_prediction(digits):
+    X, y = digits
+    clf = fit(
+        ReluSoftmaxClassifier,
+        X,
+        y,
+        augmentation="affine",
+        early_stopping=True,
+        n_iter_no_change=2,
+        max_iter=10,
+    )
+    proba = clf.predict_proba(X)
+    np.testing.assert_array_equal(clf.predict_proba(X), proba)
+    # The Keras network, not trained on the fly, gives the same probabilities.
+    keras_proba = np.asarray(clf.model_.predict(X, verbose=0))
+    np.testing.assert_allclose(proba, keras_proba, atol=1e-5)
+    # Early stopping scored the validation split undistorted: the best score
+    # is that of the kept weights on data the network could have seen whole.
+    assert clf.best_validation_score_ == max(clf.validation_scores_)
+
+
+def test_augmentation_needs_an_image_shape(digits):
+    X, y = digits
+    with pytest.raises(ValueError, match="Pass image_shape"):
+        ReluSoftmaxClassifier(augmentation="elastic").fit(X[:, :30], y)
+    clf = fit(
+        ReluSoftmaxClassifier,
+        X[:, :30],
+        y,
+        augmentation="elastic",
+        augmentation_params=ELASTIC_8X8,
+        image_shape=(5, 6),
+    )
+    assert clf.n_iter_ == 5
+    with pytest.raises(ValueError, match=r"\['beta'\] are not parameters"):
+        ReluSoftmaxClassifier(
+            augmentation="elastic", augmentation_params={"beta": 1}
+        ).fit(X, y)
+
+
+def test_cosine_schedule_decays_to_zero(digits):
+    from keras.callbacks import Callback
+
+    class RecordWeights(Callback):
+        def __init__(self):
+            super().__init__()
+            self.kernels = []
+
+        def on_epoch_end(self, epoch, logs=None):
+            self.kernels.append(np.array(self.model.get_weights()[0]))
+
+    X, y = digits
+    steps = {}
+    for schedule in ("constant", "cosine"):
+        record = RecordWeights()
+        fit(
+            ReluSoftmaxClassifier,
+            X,
+            y,
+            max_iter=20,
+            learning_rate=schedule,
+            callbacks=[record],
+        )
+        steps[schedule] = [
+            np.abs(b - a).max() for a, b in itertools.pairwise(record.kernels)
+        ]
+    # The last epoch runs at lr * (1 + cos(19/20 pi)) / 2 = 0.6% of the rate.
+    assert steps["cosine"][-1] < 0.1 * steps["constant"][-1]
+    assert steps["cosine"][0] > 0.5 * steps["constant"][0]

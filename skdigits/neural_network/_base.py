@@ -5,6 +5,7 @@ its parameters shape that network (`_architecture_params`); validation,
 training, early stopping, prediction and persistence live here, once.
 """
 
+import inspect
 import json
 import warnings
 from abc import abstractmethod
@@ -66,10 +67,16 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
         "optimizer": [str, HasMethods(["get_config", "stateless_apply"])],
         "callbacks": [list, None],
         "dtype": [StrOptions({"float32", "float64"})],
+        "learning_rate": [StrOptions({"constant", "cosine"})],
+        "augmentation": [StrOptions({"affine", "elastic"}), None],
+        "augmentation_params": [dict, None],
+        "image_shape": ["array-like", None],
     }
-    # Names of the parameters that change the network's graph; the others
-    # (learning rate, penalty, epochs, ...) reuse the same compiled code.
-    _architecture_params: tuple[str, ...] = ("dropout", "dtype")
+    # Parameters that change the compiled training step, with a subclass's
+    # `_architecture_params`; the others (learning rate, penalty, epochs,
+    # ...) reuse the same compiled code.
+    _graph_params = ("dropout", "dtype", "augmentation", "augmentation_params")
+    _architecture_params: tuple[str, ...] = ()
 
     @abstractmethod
     def __init__(
@@ -91,6 +98,10 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
         optimizer,
         callbacks,
         dtype,
+        learning_rate,
+        augmentation,
+        augmentation_params,
+        image_shape,
     ):
         self.alpha = alpha
         self.batch_size = batch_size
@@ -108,6 +119,10 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
         self.optimizer = optimizer
         self.callbacks = callbacks
         self.dtype = dtype
+        self.learning_rate = learning_rate
+        self.augmentation = augmentation
+        self.augmentation_params = augmentation_params
+        self.image_shape = image_shape
 
     @abstractmethod
     def _build_model(self, keras, n_features: int, n_outputs: int, seed: int):
@@ -266,7 +281,14 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
             callbacks.on_epoch_begin(epoch)
             batches, valid = self._epoch_batches(X.shape[0], batch_size)
             state, loss, _ = trainer.run_epoch(
-                state, data, batches, valid, self.learning_rate_init, self.alpha
+                state,
+                data,
+                batches,
+                valid,
+                self._epoch_learning_rate(),
+                self.alpha,
+                seed=self._seed,
+                epoch=self.n_iter_,
             )
             self._state = state = state.to_numpy()
             if weights_each_epoch:
@@ -332,7 +354,9 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
     def _initialize(self, n_features):
         keras = import_keras()
         self._random_state = check_random_state(self.random_state)
-        seed = int(self._random_state.randint(_MAX_SEED))
+        # One draw: the weights, the dropout masks and the augmentation all
+        # derive from it, so the unaugmented path draws nothing more.
+        self._seed = seed = int(self._random_state.randint(_MAX_SEED))
         self.n_outputs_ = len(self.classes_)
         self.model_ = self._build_model(keras, n_features, self.n_outputs_, seed)
         optimizer = self._make_optimizer(keras)
@@ -378,12 +402,15 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
         config = optimizer.get_config()
         del config["learning_rate"], config["name"]
         n_features, n_outputs = self.n_features_in_, self.n_outputs_
+        graph_params = self._graph_params + self._architecture_params
+        augment, image_shape = self._augment()
         key = (
             type(self).__module__,
             type(self).__qualname__,
             n_features,
             n_outputs,
-            tuple(_hashable(getattr(self, name)) for name in self._architecture_params),
+            tuple(_hashable(getattr(self, name)) for name in graph_params),
+            image_shape,
             type(optimizer).__qualname__,
             json.dumps(config, sort_keys=True, default=repr),
         )
@@ -393,7 +420,49 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
                 keras, n_features, n_outputs, seed=0
             ),
             optimizer_factory=self._make_optimizer,
+            augment=augment,
         )
+
+    def _augment(self):
+        """The augmentation as ``augment(key, x)`` on rows of pixels, or None.
+
+        Returns the function and the image shape it works on.
+        """
+        if self.augmentation is None:
+            return None, None
+        from skdigits import augmentation
+        from skdigits._images import infer_image_shape
+
+        image_shape = infer_image_shape(self.n_features_in_, self.image_shape)
+        distort = {
+            "elastic": augmentation.elastic_distort,
+            "affine": augmentation.affine_distort,
+        }[self.augmentation]
+        params = dict(self.augmentation_params or {})
+        allowed = [
+            name
+            for name, parameter in inspect.signature(distort).parameters.items()
+            if parameter.kind is parameter.KEYWORD_ONLY
+        ]
+        unknown = sorted(set(params) - set(allowed))
+        if unknown:
+            raise ValueError(
+                f"augmentation_params {unknown} are not parameters of the "
+                f"{self.augmentation!r} augmentation, whose parameters are {allowed}."
+            )
+
+        def augment(key, x):
+            images = x.reshape(x.shape[0], *image_shape)
+            return distort(key, images, **params).reshape(x.shape)
+
+        return augment, image_shape
+
+    def _epoch_learning_rate(self):
+        """``learning_rate_init``, or its cosine decay over ``max_iter`` epochs."""
+        if self.learning_rate == "constant":
+            return self.learning_rate_init
+        progress = min(self.n_iter_, self.max_iter) / self.max_iter
+        return self.learning_rate_init * 0.5 * (1 + np.cos(np.pi * progress))
 
     def _batch_size(self, n_samples):
         if self.batch_size == "auto":
@@ -600,6 +669,8 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
 
 
 def _hashable(value):
-    if isinstance(value, list | tuple):
+    if isinstance(value, dict):
+        return tuple(sorted((k, _hashable(v)) for k, v in value.items()))
+    if isinstance(value, list | tuple | np.ndarray):
         return tuple(_hashable(v) for v in value)
     return value

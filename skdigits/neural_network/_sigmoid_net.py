@@ -90,6 +90,27 @@ class SigmoidNetClassifier(BaseKerasClassifier):
         ``sample_weight`` gives the same model as repeating the samples, to
         1e-7, when the data fit in one batch.
 
+    learning_rate : {"constant", "cosine"}, default="constant"
+        The learning-rate schedule (MLPClassifier's name for it):
+        ``learning_rate_init`` throughout, or its cosine decay to 0 over
+        ``max_iter`` epochs, for long runs such as those with augmentation.
+
+    augmentation : {"affine", "elastic"} or None, default=None
+        Random distortions of each training batch, on the fly, inside the
+        compiled training step (never of validation data, never at
+        prediction): "elastic" (Simard et al., 2003) or "affine" (rotation,
+        scale, shear, translation); see :mod:`skdigits.augmentation`. They
+        derive from ``random_state`` like the rest of the fit.
+
+    augmentation_params : dict, default=None
+        Parameters of the distortion: ``alpha`` and ``sigma`` for
+        "elastic"; ``rotation``, ``scale``, ``shear`` and ``translation``
+        for "affine".
+
+    image_shape : tuple of int, default=None
+        (height, width) of the images, for augmentation; square images are
+        inferred (784 features -> 28x28, 64 -> 8x8).
+
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
@@ -182,6 +203,10 @@ class SigmoidNetClassifier(BaseKerasClassifier):
         optimizer="adam",
         callbacks: list | None = None,
         dtype: str = "float32",
+        learning_rate: str = "constant",
+        augmentation: str | None = None,
+        augmentation_params: dict | None = None,
+        image_shape: tuple[int, int] | None = None,
     ):
         super().__init__(
             alpha=alpha,
@@ -200,6 +225,10 @@ class SigmoidNetClassifier(BaseKerasClassifier):
             optimizer=optimizer,
             callbacks=callbacks,
             dtype=dtype,
+            learning_rate=learning_rate,
+            augmentation=augmentation,
+            augmentation_params=augmentation_params,
+            image_shape=image_shape,
         )
 
     def _build_model(self, keras, n_features, n_outputs, seed):

@@ -48,7 +48,9 @@ class Trainer:
     variables' values are passed in and returned (Keras' stateless API).
     """
 
-    def __init__(self, build_model: Callable, optimizer_factory: Callable):
+    def __init__(
+        self, build_model: Callable, optimizer_factory: Callable, augment=None
+    ):
         import jax
         import jax.numpy as jnp
 
@@ -88,17 +90,25 @@ class Trainer:
 
         grad_fn = jax.value_and_grad(batch_loss, has_aux=True)
 
-        def run_epoch(state, X, Y, W, batches, valid, learning_rate, alpha):
+        def run_epoch(
+            state, X, Y, W, batches, valid, learning_rate, alpha, seed, epoch
+        ):
             trainable, non_trainable, opt_vars = state
             opt_vars = list(opt_vars)
             opt_vars[lr_index] = learning_rate.astype(opt_vars[lr_index].dtype)
+            epoch_key = jax.random.fold_in(jax.random.PRNGKey(seed), epoch)
 
             def step(carry, batch):
                 trainable, non_trainable, opt_vars = carry
-                index, mask = batch
+                index, mask, step_number = batch
                 w = W[index] * mask
+                x = X[index]
+                if augment is not None:
+                    # Training batches only: never validation data, never
+                    # prediction, which do not go through this step.
+                    x = augment(jax.random.fold_in(epoch_key, step_number), x)
                 (loss, new_non_trainable), grads = grad_fn(
-                    trainable, non_trainable, X[index], Y[index], w, alpha
+                    trainable, non_trainable, x, Y[index], w, alpha
                 )
                 new_trainable, new_opt_vars = optimizer.stateless_apply(
                     opt_vars, grads, trainable
@@ -113,8 +123,9 @@ class Trainer:
                 )
                 return carry, (loss, jnp.sum(w))
 
+            steps = jnp.arange(batches.shape[0], dtype=jnp.uint32)
             state, (losses, weights) = jax.lax.scan(
-                step, (trainable, non_trainable, opt_vars), (batches, valid)
+                step, (trainable, non_trainable, opt_vars), (batches, valid, steps)
             )
             return state, losses, weights
 
@@ -141,8 +152,13 @@ class Trainer:
         valid: np.ndarray,
         learning_rate: float,
         alpha: float,
+        seed: int = 0,
+        epoch: int = 0,
     ) -> tuple[TrainingState, float, float]:
-        """One pass over ``batches``; return the state, mean loss, weight seen."""
+        """One pass over ``batches``; return the state, mean loss, weight seen.
+
+        ``seed`` and ``epoch`` determine the random augmentation, if any.
+        """
         jnp = self._jnp
         (trainable, non_trainable, opt_vars), losses, weights = self._run_epoch(
             (state.trainable, state.non_trainable, state.optimizer),
@@ -150,6 +166,8 @@ class Trainer:
             jnp.asarray(batches),
             jnp.asarray(valid),
             *(jnp.asarray(v, data[0].dtype) for v in (learning_rate, alpha)),
+            jnp.uint32(seed),
+            jnp.uint32(epoch),
         )
         losses, weights = np.asarray(losses, np.float64), np.asarray(weights)
         total = weights.sum()
@@ -163,20 +181,22 @@ _trainers_lock = threading.Lock()
 
 
 def get_trainer(
-    key: Hashable, build_model: Callable, optimizer_factory: Callable
+    key: Hashable, build_model: Callable, optimizer_factory: Callable, augment=None
 ) -> Trainer:
     """The `Trainer` of the architecture ``key``, compiled once and cached.
 
-    ``key`` must determine the network and its optimizer up to the values of
-    their variables; ``build_model(keras)`` and ``optimizer_factory(keras)``
-    build them on a cache miss, and are not kept. The least recently used of
-    more than 8 architectures is dropped, so that a long search over many
-    architectures holds a bounded amount of memory and compiled code.
+    ``key`` must determine the network, its optimizer (up to the values of
+    their variables) and the augmentation; ``build_model(keras)``,
+    ``optimizer_factory(keras)`` and ``augment(key, x)``, a pure JAX
+    function of a PRNG key and a batch, build them on a cache miss. The
+    least recently used of more than 8 architectures is dropped, so that a
+    long search over many architectures holds a bounded amount of memory and
+    compiled code.
     """
     with _trainers_lock:
         trainer = _trainers.get(key)
         if trainer is None:
-            trainer = Trainer(build_model, optimizer_factory)
+            trainer = Trainer(build_model, optimizer_factory, augment)
             _trainers[key] = trainer
             while len(_trainers) > _MAX_CACHED_TRAINERS:
                 _trainers.popitem(last=False)
