@@ -1,10 +1,12 @@
 """The random distortions of skdigits.augmentation (issue 7's first slice)."""
 
 import itertools
+import warnings
 
 import numpy as np
 import pytest
 from scipy.ndimage import map_coordinates
+from sklearn.exceptions import ConvergenceWarning
 
 from skdigits._keras import import_keras
 
@@ -207,6 +209,11 @@ def test_cosine_schedule_decays_to_zero(digits):
         steps[schedule] = [
             np.abs(b - a).max() for a, b in itertools.pairwise(record.kernels)
         ]
+    # A cosine schedule runs its max_iter epochs whatever tol says.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        clf = fit(ReluSoftmaxClassifier, X, y, learning_rate="cosine", tol=10.0)
+    assert clf.n_iter_ == 5
     # The last epoch runs at lr * (1 + cos(19/20 pi)) / 2 = 0.6% of the rate.
     assert steps["cosine"][-1] < 0.1 * steps["constant"][-1]
     assert steps["cosine"][0] > 0.5 * steps["constant"][0]

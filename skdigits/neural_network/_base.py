@@ -312,12 +312,14 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
             if incremental or stop or self.model_.stop_training:
                 break
         else:
-            warnings.warn(
-                f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) "
-                "reached and the optimization hasn't converged yet.",
-                ConvergenceWarning,
-                stacklevel=5,  # the caller of fit
-            )
+            # A cosine schedule is meant to run its max_iter epochs.
+            if self.learning_rate != "cosine":
+                warnings.warn(
+                    f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) "
+                    "reached and the optimization hasn't converged yet.",
+                    ConvergenceWarning,
+                    stacklevel=5,  # the caller of fit
+                )
         callbacks.on_train_end()
         if self.callbacks:
             # A callback may have restored other weights into `model_`.
@@ -505,6 +507,10 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
             if score > self.best_validation_score_:
                 self.best_validation_score_ = score
                 self._best_state = self._state
+        elif self.learning_rate == "cosine":
+            # The schedule decides the length: the training loss does not.
+            self.best_loss_ = min(self.best_loss_, self.loss_curve_[-1])
+            return False
         else:
             loss = self.loss_curve_[-1]
             if loss > self.best_loss_ - self.tol:

@@ -105,6 +105,9 @@ class ReluSoftmaxClassifier(BaseKerasClassifier):
         The learning-rate schedule (MLPClassifier's name for it):
         ``learning_rate_init`` throughout, or its cosine decay to 0 over
         ``max_iter`` epochs, for long runs such as those with augmentation.
+        A cosine schedule runs its ``max_iter`` epochs: ``tol`` does not
+        stop it (``early_stopping`` still can), and reaching ``max_iter``
+        is no ConvergenceWarning.
 
     augmentation : {"affine", "elastic"} or None, default=None
         Random distortions of each training batch, on the fly, inside the
