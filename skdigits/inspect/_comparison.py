@@ -4,6 +4,8 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import confusion_matrix
 
+from skdigits.inspect._evaluation import per_class_accuracy, row_percentages
+
 
 class ModelComparisonDisplay:
     """Fitted classifiers side by side on the same test data.
@@ -168,10 +170,7 @@ class ModelComparisonDisplay:
             }
         )
         per_class = pd.DataFrame(
-            {
-                name: pd.Series(pred == y).groupby(y).mean()
-                for name, pred in predictions.items()
-            }
+            {name: per_class_accuracy(y, pred) for name, pred in predictions.items()}
         )
         loss_curves = {}
         for name, model in estimators.items():
@@ -179,14 +178,7 @@ class ModelComparisonDisplay:
             if hasattr(final, "loss_curve_"):
                 loss_curves[name] = list(final.loss_curve_)
         first, second = (
-            _row_percentages(confusion_matrix(y, predictions[name], labels=labels))
+            row_percentages(confusion_matrix(y, predictions[name], labels=labels))
             for name in list(estimators)[:2]
         )
         return cls(summary, per_class, loss_curves, second - first, labels).plot(ax=ax)
-
-
-def _row_percentages(counts):
-    totals = counts.sum(axis=1, keepdims=True)
-    return np.divide(
-        100.0 * counts, totals, out=np.zeros(counts.shape), where=totals > 0
-    )

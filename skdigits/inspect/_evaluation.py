@@ -7,6 +7,20 @@ from sklearn.metrics import classification_report, confusion_matrix
 from skdigits.inspect._images import panel_axes, show_image, to_images
 
 
+def row_percentages(counts: np.ndarray) -> np.ndarray:
+    """Each row of a confusion matrix in percent of its sum (0 for empty rows)."""
+    totals = counts.sum(axis=1, keepdims=True)
+    return np.divide(
+        100.0 * counts, totals, out=np.zeros(counts.shape), where=totals > 0
+    )
+
+
+def per_class_accuracy(y_true, y_pred) -> pd.Series:
+    """The share of each class's samples predicted right (its recall)."""
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    return pd.Series(y_true == y_pred).groupby(y_true).mean()
+
+
 def classification_report_frame(y_true, y_pred, *, labels=None) -> pd.DataFrame:
     """scikit-learn's classification report as a DataFrame.
 
@@ -65,9 +79,7 @@ class ConfusionMatrixPercentDisplay:
     def __init__(self, counts, labels):
         self.counts = counts
         self.labels = labels
-        with np.errstate(invalid="ignore", divide="ignore"):
-            totals = counts.sum(axis=1, keepdims=True)
-            self.percentages = np.where(totals > 0, 100 * counts / totals, 0.0)
+        self.percentages = row_percentages(counts)
 
     def plot(self, *, ax=None, values="percent", cmap="Blues", annot=True):
         """Draw the heatmap.
