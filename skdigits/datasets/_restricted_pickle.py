@@ -5,11 +5,13 @@ from typing import IO, Any
 
 import numpy as np
 
+from skdigits._compat import numpy_reconstruct
+
 # A pickle of numpy arrays (Python 2 era, protocol 2) names exactly these
 # globals; numpy 2 moved ``numpy.core`` to ``numpy._core``.
 _ALLOWED_GLOBALS = {
-    ("numpy.core.multiarray", "_reconstruct"): np._core.multiarray._reconstruct,
-    ("numpy._core.multiarray", "_reconstruct"): np._core.multiarray._reconstruct,
+    ("numpy.core.multiarray", "_reconstruct"): numpy_reconstruct(),
+    ("numpy._core.multiarray", "_reconstruct"): numpy_reconstruct(),
     ("numpy", "ndarray"): np.ndarray,
     ("numpy", "dtype"): np.dtype,
 }

@@ -232,7 +232,11 @@ class PerClassAccuracyDisplay:
 
         if ax is None:
             _, ax = plt.subplots(figsize=(7, 3.5))
-        data = self.per_class.sort_values("accuracy") if sort else self.per_class
+        data = (
+            self.per_class.sort_values("accuracy", kind="stable")
+            if sort
+            else self.per_class
+        )
         data = data.reset_index()
         data["class"] = data["class"].astype(str)
         sns.barplot(

@@ -1,32 +1,55 @@
 """The base of skdigits' Keras-backed classifiers.
 
-A subclass only says how its network is built (`_build_model`) and which of
-its parameters shape that network (`_architecture_params`); validation,
-training, early stopping, prediction and persistence live here, once.
+A subclass only says what its network is (`_hidden_layer_sizes`, `_output`,
+where its dropout goes); validation, training, early stopping, prediction and
+persistence live here, once.
+
+A fit is a transaction. It works on local copies and assigns the fitted
+attributes at its end, in one step, so that a fit that fails (bad input, a
+diverging network, an exception in a callback) or is interrupted before its
+first epoch leaves the estimator exactly as it was. An interrupt
+(``KeyboardInterrupt``) after one or more epochs ends the fit cleanly with the
+epochs already trained, as MLPClassifier does.
 """
 
-import inspect
+import copy
+import dataclasses
 import json
 import warnings
-from abc import abstractmethod
 from numbers import Integral, Real
 from typing import ClassVar
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.metrics import accuracy_score
 from sklearn.model_selection import train_test_split
-from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
-from sklearn.utils.multiclass import check_classification_targets, unique_labels
+from sklearn.utils import check_random_state, column_or_1d
+from sklearn.utils._param_validation import (
+    HasMethods,
+    Interval,
+    Options,
+    StrOptions,
+)
+from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.multiclass import (
+    check_classification_targets,
+    type_of_target,
+    unique_labels,
+)
 from sklearn.utils.validation import (
     _check_sample_weight,
     check_is_fitted,
     validate_data,
 )
 
+from skdigits._compat import enable_x64
 from skdigits._keras import import_keras
+from skdigits.neural_network._network import (
+    OUT_ACTIVATIONS,
+    NetworkSpec,
+    build_network,
+)
 from skdigits.neural_network._outputs import log_probabilities
 from skdigits.neural_network._training import TrainingState, get_trainer
 
@@ -38,10 +61,39 @@ _MAX_SEED = np.iinfo(np.int32).max
 # a block, so this bounds its cost; 10,000 MNIST samples take 313 blocks.
 _PREDICT_BLOCK_VALUES = 2**15
 
-_HIDDEN_ACTIVATIONS = {
-    "relu": lambda x: np.maximum(x, 0, out=x),
-    "linear": lambda x: x,
-}
+# Sparse training data are made dense a chunk of batches at a time, of at most
+# this many values (32 MiB in float32), never as a whole.
+_SPARSE_CHUNK_VALUES = 2**23
+
+_HIDDEN_ACTIVATIONS = {"relu": lambda x: np.maximum(x, 0, out=x)}
+
+_NON_FINITE_MESSAGE = (
+    "Solver produced non-finite parameter weights. The input data may contain "
+    "large values and need to be preprocessed."
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Progress:
+    """Everything a fit has produced so far, replaced whole after each epoch.
+
+    Replacing it is one assignment, which an interrupt cannot split: the fit
+    always ends on a consistent set of epochs.
+    """
+
+    state: TrainingState
+    n_iter: int
+    epochs_total: int
+    partial_fit_epochs: int
+    t: int
+    loss_curve: tuple
+    logs: tuple  # the `logs` dict of each epoch of this call
+    validation_scores: tuple | None
+    best_validation_score: float | None
+    best_loss: float | None
+    best_state: TrainingState | None
+    no_improvement_count: int
+    stop: bool = False
 
 
 class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
@@ -62,7 +114,10 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
         "warm_start": ["boolean"],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
-        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "n_iter_no_change": [
+            Interval(Integral, 1, None, closed="left"),
+            Options(Real, {np.inf}),
+        ],
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "optimizer": [str, HasMethods(["get_config", "stateless_apply"])],
         "callbacks": [list, None],
@@ -71,14 +126,13 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
         "augmentation": [StrOptions({"affine", "elastic"}), None],
         "augmentation_params": [dict, None],
         "image_shape": ["array-like", None],
+        "class_weight": [dict, StrOptions({"balanced"}), None],
     }
-    # Parameters that change the compiled training step, with a subclass's
-    # `_architecture_params`; the others (learning rate, penalty, epochs,
-    # ...) reuse the same compiled code.
-    _graph_params = ("dropout", "dtype", "augmentation", "augmentation_params")
-    _architecture_params: tuple[str, ...] = ()
+    # The Keras model's name, and whether dropout acts on the inputs (the
+    # sigmoid net) or after each hidden layer (the ReLU net).
+    _network_name: ClassVar[str] = "network"
+    _input_dropout: ClassVar[bool] = False
 
-    @abstractmethod
     def __init__(
         self,
         *,
@@ -102,6 +156,7 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
         augmentation,
         augmentation_params,
         image_shape,
+        class_weight,
     ):
         self.alpha = alpha
         self.batch_size = batch_size
@@ -123,50 +178,17 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
         self.augmentation = augmentation
         self.augmentation_params = augmentation_params
         self.image_shape = image_shape
+        self.class_weight = class_weight
 
-    @abstractmethod
-    def _build_model(self, keras, n_features: int, n_outputs: int, seed: int):
-        """Build the Keras network: ``n_features`` inputs, ``n_outputs`` units.
+    # What a subclass says about its network --------------------------------
 
-        Build the layers with `_inputs`, `_dense`, `_dropout` and, last,
-        `_output` (which apply ``dtype``); hidden Dense layers use "relu" or
-        "linear". All randomness (initializers, dropout) derives from
-        ``seed``.
-        """
+    def _hidden_layer_sizes(self) -> tuple[int, ...]:
+        """The validated sizes of the hidden layers."""
+        return ()
 
-    def _inputs(self, keras, n_features):
-        return keras.Input(shape=(n_features,), dtype=self.dtype, name="inputs")
-
-    def _dense(self, keras, units, activation, seed, name):
-        return keras.layers.Dense(
-            units,
-            activation=activation,
-            kernel_initializer=keras.initializers.GlorotUniform(seed),
-            dtype=self.dtype,
-            name=name,
-        )
-
-    def _output(self, keras, x, n_outputs, activation, seed):
-        """The output: Dense "logits", then Activation "output" (softmax, sigmoid)."""
-        logits = self._dense(keras, n_outputs, None, seed, name="logits")(x)
-        return keras.layers.Activation(activation, dtype=self.dtype, name="output")(
-            logits
-        )
-
-    def _dropout(self, keras, seed, name):
-        return keras.layers.Dropout(
-            self.dropout, seed=seed, dtype=self.dtype, name=name
-        )
-
-    def _precision(self):
-        """Context in which JAX computes in ``dtype``.
-
-        JAX computes in float32 unless 64-bit types are enabled; this enables
-        them for the fit alone, never globally.
-        """
-        import jax
-
-        return jax.enable_x64(self.dtype == "float64")
+    def _output(self, multilabel: bool) -> str:
+        """The output (see `_outputs`) for single- or multi-label targets."""
+        return "sigmoid" if multilabel else "softmax"
 
     # Fitting -----------------------------------------------------------------
 
@@ -176,11 +198,12 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             The input data, e.g. pixels scaled to [0, 1].
 
-        y : array-like of shape (n_samples,)
-            The target labels (ints, strings, ...).
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            The target labels (ints, strings, ...), or a multilabel
+            indicator matrix.
 
         sample_weight : array-like of shape (n_samples,), default=None
             Weights of the samples in the loss; None weighs them equally.
@@ -193,29 +216,39 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
         return self._fit(X, y, sample_weight, incremental=False)
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y, classes=None, sample_weight=None):
+    def partial_fit(self, X, y, sample_weight=None, classes=None):
         """Update the network with one epoch over the given data.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             The input data.
 
-        y : array-like of shape (n_samples,)
-            The target labels.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            The target labels, or a multilabel indicator matrix.
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the samples in the loss.
 
         classes : array-like of shape (n_classes,), default=None
             All the classes that can appear in y. Required at the first call,
             ignored (but checked) afterwards.
-
-        sample_weight : array-like of shape (n_samples,), default=None
-            Weights of the samples in the loss.
 
         Returns
         -------
         self : object
             The updated estimator.
         """
+        if self.early_stopping:
+            raise ValueError("partial_fit does not support early_stopping=True")
+        if isinstance(self.class_weight, str):
+            raise ValueError(
+                "class_weight='balanced' is not supported for partial_fit: the "
+                "class frequencies of one batch are not those of the data. "
+                "Compute the weights on all the labels with "
+                "sklearn.utils.class_weight.compute_class_weight and pass them "
+                "as a dict."
+            )
         first_call = not hasattr(self, "classes_")
         if first_call and classes is None:
             raise ValueError("classes must be passed on the first call to partial_fit.")
@@ -231,159 +264,176 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
         return self._fit(X, y, sample_weight, incremental=True, classes=classes)
 
     def _fit(self, X, y, sample_weight, incremental, classes=None):
-        keep_state = incremental or self.warm_start
-        first_call = not (keep_state and hasattr(self, "classes_"))
+        before = dict(self.__dict__)
+        try:
+            self._fit_transaction(X, y, sample_weight, incremental, classes)
+        except BaseException:
+            # Bad input, divergence, an error in a callback, an interrupt
+            # before the first epoch: the estimator is as it was.
+            self.__dict__.clear()
+            self.__dict__.update(before)
+            raise
+        return self
+
+    def _fit_transaction(self, X, y, sample_weight, incremental, classes):
+        fitted = hasattr(self, "_spec")
+        continuing = fitted and (incremental or self.warm_start)
         X, y = validate_data(
-            self, X, y, reset=first_call, dtype=(np.float32, np.float64)
+            self,
+            X,
+            y,
+            reset=not continuing,
+            accept_sparse=["csr", "csc"],
+            dtype=(np.float32, np.float64),
+            multi_output=True,
         )
-        check_classification_targets(y)
-        if first_call:
-            self._initialize_classes(y, classes)
-        y_index = self._encode(y)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        multilabel = self._check_targets(y)
+        if sp.issparse(X):
+            X = X.tocsr()
+        self._check_finite_in_dtype(X)
+        if continuing:
+            self._check_classes(y, classes, incremental, multilabel)
+            classes_ = self.classes_
+        else:
+            classes_ = self._new_classes(y, classes, multilabel)
+        Y = self._indicator(y, classes_, multilabel)
         sample_weight = _check_sample_weight(
             sample_weight, X, dtype=np.float64, ensure_non_negative=True
         )
+        sample_weight = sample_weight * self._class_weights(y, classes_, multilabel)
 
-        with self._precision():
-            self._fit_epochs(X, y_index, sample_weight, incremental, first_call)
-        return self
-
-    def _fit_epochs(self, X, y_index, sample_weight, incremental, first_call):
-        if first_call:
-            self._initialize(X.shape[1])
-        X_val = y_val = sample_weight_val = None
-        if self.early_stopping and not incremental:
-            X, X_val, y_index, y_val, sample_weight, sample_weight_val = (
-                train_test_split(
-                    X,
-                    y_index,
-                    sample_weight,
-                    random_state=self._random_state,
-                    test_size=self.validation_fraction,
-                    stratify=y_index,
-                )
-            )
-
-        batch_size = self._batch_size(X.shape[0])
-        Y = np.eye(len(self.classes_), dtype=self.dtype)[y_index]
-        trainer = self._trainer()
-        data = trainer.put(
-            X.astype(self.dtype, copy=False), Y, sample_weight.astype(self.dtype)
+        spec = NetworkSpec(
+            name=self._network_name,
+            n_features=X.shape[1],
+            n_outputs=Y.shape[1],
+            hidden_layer_sizes=self._hidden_layer_sizes(),
+            output=self._output(multilabel),
+            dropout=float(self.dropout),
+            input_dropout=self._input_dropout,
+            dtype=self.dtype,
         )
-        state = self._state
-        callbacks = self._callback_list()
-        callbacks.on_train_begin()
-
-        n_epochs = 1 if incremental else self.max_iter
-        # Early stopping and callbacks look at the weights after each epoch.
-        weights_each_epoch = bool(self.early_stopping or self.callbacks)
-        for epoch in range(n_epochs):
-            callbacks.on_epoch_begin(epoch)
-            batches, valid = self._epoch_batches(X.shape[0], batch_size)
-            state, loss, _ = trainer.run_epoch(
-                state,
-                data,
-                batches,
-                valid,
-                self._epoch_learning_rate(),
-                self.alpha,
-                seed=self._seed,
-                epoch=self.n_iter_,
+        with enable_x64(self.dtype == "float64"):
+            keras = import_keras()
+            if continuing:
+                rng = copy.deepcopy(self._random_state)
+                seed = self._seed
+                progress = self._continued_progress(keras, spec, incremental)
+            else:
+                rng = check_random_state(self.random_state)
+                # One draw: the weights, the dropout masks and the augmentation
+                # all derive from it, so the unaugmented path draws nothing more.
+                seed = int(rng.randint(_MAX_SEED))
+                progress = self._new_progress(keras, spec, seed)
+            progress, model = self._train(
+                keras, spec, X, y, Y, sample_weight, progress, rng, seed, incremental
             )
-            self._state = state = state.to_numpy()
-            if weights_each_epoch:
-                self._set_weights(state)
-            self.n_iter_ += 1
-            self.t_ += X.shape[0]
-            self.loss_curve_.append(loss)
-            self.loss_ = loss
-            logs = {"loss": loss}
-            if self.verbose:
-                print(f"Iteration {self.n_iter_}, loss = {loss:.8f}")
-            stop = False
-            if not incremental:
-                stop = self._update_no_improvement_count(
-                    X_val, y_val, sample_weight_val
-                )
-                if self.early_stopping:
-                    logs["val_accuracy"] = self.validation_scores_[-1]
-            self._history_append(logs)
-            callbacks.on_epoch_end(epoch, logs)
-            if incremental or stop or self.model_.stop_training:
-                break
-        else:
-            # A cosine schedule is meant to run its max_iter epochs.
-            if self.learning_rate != "cosine":
-                warnings.warn(
-                    f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) "
-                    "reached and the optimization hasn't converged yet.",
-                    ConvergenceWarning,
-                    stacklevel=5,  # the caller of fit
-                )
-        callbacks.on_train_end()
-        if self.callbacks:
-            # A callback may have restored other weights into `model_`.
-            self._state = TrainingState(
-                [np.asarray(v.value) for v in self.model_.trainable_variables],
-                [np.asarray(v.value) for v in self.model_.non_trainable_variables],
-                self._state.optimizer,
-            )
-        if self.early_stopping and not incremental:
-            # The weights of the best validation score, as MLPClassifier does.
-            self._state = getattr(self, "_best_state", self._state)
-            self.__dict__.pop("_best_state", None)
-        self._set_weights(self._state)
+        self._commit(
+            spec, classes_, progress, model, rng, seed, continuing, incremental
+        )
 
-    def _initialize_classes(self, y, classes):
-        self.classes_ = unique_labels(y if classes is None else classes)
-        if len(self.classes_) < 2:
+    # Targets and weights ---------------------------------------------------
+
+    def _check_targets(self, y) -> bool:
+        """Check y's type; return whether it is a multilabel indicator matrix."""
+        check_classification_targets(y)
+        y_type = type_of_target(y, input_name="y")
+        if y_type in ("binary", "multiclass"):
+            return False
+        if y_type == "multilabel-indicator":
+            return True
+        raise ValueError(
+            f"{type(self).__name__} supports binary, multiclass and multilabel "
+            f"(indicator matrix) targets; got a target of type {y_type!r}."
+        )
+
+    def _new_classes(self, y, classes, multilabel):
+        if multilabel:
+            n_labels = y.shape[1]
+            if classes is not None and len(unique_labels(classes)) != n_labels:
+                raise ValueError(
+                    f"classes has {len(unique_labels(classes))} labels but y, a "
+                    f"multilabel indicator matrix, has {n_labels} columns."
+                )
+            return np.arange(n_labels)
+        classes_ = unique_labels(y if classes is None else classes)
+        if len(classes_) < 2:
             raise ValueError(
                 f"{type(self).__name__} needs samples of at least 2 classes in the "
-                f"data, but the data contain only one class: {self.classes_[0]}"
+                f"data, but the data contain only one class: {classes_[0]}"
             )
+        if classes is not None:
+            self._check_labels_known(y, classes_)
+        return classes_
 
-    def _encode(self, y):
-        y_index = np.searchsorted(self.classes_, y)
-        y_index = np.minimum(y_index, len(self.classes_) - 1)
-        unknown = self.classes_[y_index] != y
-        if np.any(unknown):
+    def _check_classes(self, y, classes, incremental, multilabel):
+        """Check that y of a continued fit has the classes of the first one."""
+        if multilabel != (self._spec.output == "sigmoid"):
             raise ValueError(
-                f"y contains labels not seen before: {np.unique(y[unknown])!r}; "
-                f"the classes are {self.classes_!r}."
+                "y is "
+                + ("a multilabel indicator matrix" if multilabel else "a label vector")
+                + ", but the estimator was fitted on "
+                + ("label vectors" if multilabel else "a multilabel indicator matrix")
+                + "; fit anew (warm_start=False) to change the kind of target."
             )
-        return y_index
+        if multilabel:
+            if y.shape[1] != len(self.classes_):
+                raise ValueError(
+                    f"y has {y.shape[1]} labels (columns), but the estimator was "
+                    f"fitted on {len(self.classes_)}."
+                )
+            return
+        if not incremental:
+            labels = unique_labels(y)
+            if set(labels) != set(self.classes_):
+                raise ValueError(
+                    "warm_start can only be used where `y` has the same classes "
+                    f"as in the previous call to fit. Previously got "
+                    f"{self.classes_}, `y` has {labels}"
+                )
+        self._check_labels_known(y, self.classes_)
 
-    def _initialize(self, n_features):
-        keras = import_keras()
-        self._random_state = check_random_state(self.random_state)
-        # One draw: the weights, the dropout masks and the augmentation all
-        # derive from it, so the unaugmented path draws nothing more.
-        self._seed = seed = int(self._random_state.randint(_MAX_SEED))
-        self.n_outputs_ = len(self.classes_)
-        self.model_ = self._build_model(keras, n_features, self.n_outputs_, seed)
-        optimizer = self._make_optimizer(keras)
-        optimizer.build(self.model_.trainable_variables)
-        self._state = TrainingState(
-            [np.asarray(v.value) for v in self.model_.trainable_variables],
-            [np.asarray(v.value) for v in self.model_.non_trainable_variables],
-            [np.asarray(v.value) for v in optimizer.variables],
-        )
-        self.n_layers_ = (
-            sum(1 for layer in self.model_.layers if hasattr(layer, "kernel")) + 1
-        )
-        self.n_iter_ = 0
-        self.t_ = 0
-        self.loss_curve_ = []
-        self.history_ = {}
-        self._no_improvement_count = 0
-        if self.early_stopping:
-            self.validation_scores_ = []
-            self.best_validation_score_ = -np.inf
-            self.best_loss_ = None
-        else:
-            self.validation_scores_ = None
-            self.best_validation_score_ = None
-            self.best_loss_ = np.inf
+    @staticmethod
+    def _check_labels_known(y, classes_):
+        unknown = np.setdiff1d(unique_labels(y), classes_)
+        if len(unknown):
+            raise ValueError(
+                f"`y` has classes not in `self.classes_`. `self.classes_` has "
+                f"{classes_}. 'y' has {unknown}."
+            )
+
+    def _indicator(self, y, classes_, multilabel):
+        """The targets as a 0/1 matrix of ``dtype``, one column per output."""
+        if multilabel:
+            return np.asarray(y, dtype=self.dtype)
+        index = np.searchsorted(classes_, y)
+        return np.eye(len(classes_), dtype=self.dtype)[index]
+
+    def _class_weights(self, y, classes_, multilabel):
+        """The weight of each sample's class, from ``class_weight``."""
+        if self.class_weight is None:
+            return 1.0
+        if multilabel:
+            raise ValueError(
+                "class_weight is not supported for multilabel targets; weigh "
+                "the samples with sample_weight."
+            )
+        weights = compute_class_weight(self.class_weight, classes=classes_, y=y)
+        return weights[np.searchsorted(classes_, y)]
+
+    def _check_finite_in_dtype(self, X):
+        """Refuse values that become infinite when cast to ``dtype``."""
+        values = X.data if sp.issparse(X) else X
+        limit = np.finfo(self.dtype).max
+        if values.size and np.abs(values).max() > limit:
+            raise ValueError(
+                f"X contains values up to {np.abs(values).max():.3g}, beyond the "
+                f"range of {self.dtype} ({limit:.3g}), in which the network "
+                "trains: scale the data, or set dtype='float64'."
+            )
+
+    # Initial and continued state -----------------------------------------------
 
     def _make_optimizer(self, keras):
         """A new Keras optimizer from ``optimizer``, at ``learning_rate_init``."""
@@ -397,45 +447,360 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
         config["learning_rate"] = float(self.learning_rate_init)
         return type(optimizer).from_config(config)
 
-    def _trainer(self):
-        """The compiled trainer of this network, shared with its twins."""
-        keras = import_keras()
+    def _optimizer_key(self, keras):
+        """What identifies the optimizer, whatever its learning rate."""
         optimizer = self._make_optimizer(keras)
         config = optimizer.get_config()
         del config["learning_rate"], config["name"]
-        n_features, n_outputs = self.n_features_in_, self.n_outputs_
-        graph_params = self._graph_params + self._architecture_params
-        augment, image_shape = self._augment()
-        key = (
-            type(self).__module__,
-            type(self).__qualname__,
-            n_features,
-            n_outputs,
-            tuple(_hashable(getattr(self, name)) for name in graph_params),
-            image_shape,
+        return (
             type(optimizer).__qualname__,
             json.dumps(config, sort_keys=True, default=repr),
         )
+
+    def _optimizer_state(self, keras, model):
+        optimizer = self._make_optimizer(keras)
+        optimizer.build(model.trainable_variables)
+        return [np.asarray(v.value) for v in optimizer.variables]
+
+    def _new_progress(self, keras, spec, seed):
+        model = build_network(keras, spec, seed)
+        state = TrainingState(
+            [np.asarray(v.value) for v in model.trainable_variables],
+            [np.asarray(v.value) for v in model.non_trainable_variables],
+            self._optimizer_state(keras, model),
+        )
+        return _Progress(
+            state=state,
+            n_iter=0,
+            epochs_total=0,
+            partial_fit_epochs=0,
+            t=0,
+            loss_curve=(),
+            logs=(),
+            validation_scores=() if self.early_stopping else None,
+            best_validation_score=-np.inf if self.early_stopping else None,
+            best_loss=None if self.early_stopping else np.inf,
+            best_state=None,
+            no_improvement_count=0,
+        )
+
+    def _continued_progress(self, keras, spec, incremental):
+        """The progress of the fitted network, adapted to changed parameters.
+
+        The shapes of the weights cannot change; the precision, the dropout,
+        the augmentation and the optimizer can: the weights are cast, and a
+        different optimizer starts from a fresh state.
+        """
+        fitted = self._spec
+        if spec.hidden_layer_sizes != fitted.hidden_layer_sizes:
+            raise ValueError(
+                f"hidden_layer_sizes is {list(spec.hidden_layer_sizes)} but the "
+                f"fitted network has {list(fitted.hidden_layer_sizes)}: "
+                + ("partial_fit" if incremental else "a warm-started fit")
+                + " continues the fitted network. Fit with warm_start=False to "
+                "build a new one."
+            )
+        state = self._state
+        if spec.dropout != fitted.dropout:
+            # Dropout layers come or go, and with them their seed's state.
+            model = build_network(keras, spec, self._seed)
+            state = dataclasses.replace(
+                state,
+                non_trainable=[
+                    np.asarray(v.value) for v in model.non_trainable_variables
+                ],
+            )
+        if self._optimizer_key(keras) != self._fitted_optimizer_key:
+            model = build_network(keras, spec, seed=0)
+            state = dataclasses.replace(
+                state, optimizer=self._optimizer_state(keras, model)
+            )
+        # Floating-point values in the new precision; the others (seeds, step
+        # counts) as they are.
+        state = TrainingState(
+            *(
+                [
+                    v.astype(spec.dtype) if np.issubdtype(v.dtype, np.floating) else v
+                    for v in values
+                ]
+                for values in (state.trainable, state.non_trainable, state.optimizer)
+            )
+        )
+        return _Progress(
+            state=state,
+            n_iter=0,
+            epochs_total=self._epochs_total,
+            partial_fit_epochs=self._partial_fit_epochs if incremental else 0,
+            t=self.t_,
+            loss_curve=tuple(self.loss_curve_),
+            logs=(),
+            validation_scores=(
+                tuple(self.validation_scores_) if self.early_stopping else None
+            ),
+            best_validation_score=(
+                self.best_validation_score_ or -np.inf if self.early_stopping else None
+            ),
+            best_loss=(
+                None
+                if self.early_stopping
+                else (np.inf if self.best_loss_ is None else self.best_loss_)
+            ),
+            best_state=None,
+            no_improvement_count=0,
+        )
+
+    # The epochs ----------------------------------------------------------------
+
+    def _train(
+        self, keras, spec, X, y, Y, sample_weight, progress, rng, seed, incremental
+    ):
+        """Run the epochs; return the progress and the callbacks' model."""
+        validation = None
+        if self.early_stopping and not incremental:
+            X, X_val, Y, Y_val, sample_weight, w_val = train_test_split(
+                X,
+                Y,
+                sample_weight,
+                random_state=rng,
+                test_size=self.validation_fraction,
+                stratify=None if spec.output == "sigmoid" else y,
+            )
+            if X_val.shape[0] < 2:
+                raise ValueError(
+                    "The validation set is too small. Increase "
+                    "'validation_fraction' or the size of your dataset."
+                )
+            validation = X_val, Y_val, w_val
+
+        n_samples = X.shape[0]
+        batch_size = self._batch_size(n_samples)
+        trainer = self._trainer(keras, spec)
+        W = sample_weight.astype(spec.dtype)
+        data = None if sp.issparse(X) else trainer.put(X.astype(spec.dtype), Y, W)
+
+        model = callbacks = optimizer = recorder = None
+        if self.callbacks or self.verbose >= 2:
+            model = build_network(keras, spec, seed=0)
+            # Learning-rate callbacks read and set `model.optimizer.learning_rate`.
+            model.optimizer = optimizer = self._make_optimizer(keras)
+            model.stop_training = False
+            # Last, it sees the logs as the callbacks left them (Keras passes
+            # each callback a copy of the logs it is given).
+            recorder = keras.callbacks.History()
+            callbacks = keras.callbacks.CallbackList(
+                [*(self.callbacks or ()), recorder],
+                add_progbar=self.verbose >= 2,
+                model=model,
+                verbose=1,
+                epochs=1 if incremental else self.max_iter,
+                steps=-(-n_samples // batch_size),
+            )
+            callbacks.on_train_begin()
+
+        n_epochs = 1 if incremental else self.max_iter
+        learning_rate = float(self.learning_rate_init)
+        try:
+            for epoch in range(n_epochs):
+                position = progress.partial_fit_epochs if incremental else epoch
+                if self.learning_rate == "cosine":
+                    learning_rate = self._cosine_learning_rate(position)
+                if callbacks is not None:
+                    optimizer.learning_rate = learning_rate
+                    callbacks.on_epoch_begin(epoch)
+                    learning_rate = _rate_set_by_callbacks(optimizer, learning_rate)
+                batches, valid = self._epoch_batches(rng, n_samples, batch_size)
+                state, loss = self._run_epoch(
+                    trainer,
+                    progress,
+                    data,
+                    (X, Y, W),
+                    batches,
+                    valid,
+                    learning_rate,
+                    seed,
+                )
+                progress = self._end_of_epoch(
+                    spec, progress, state, loss, n_samples, validation, incremental
+                )
+                logs = progress.logs[-1]
+                if self.verbose == 1:
+                    print(f"Iteration {progress.n_iter}, loss = {loss:.8f}")
+                if callbacks is not None:
+                    _assign(model, progress.state)
+                    callbacks.on_train_batch_end(batches.shape[0] - 1, logs)
+                    callbacks.on_epoch_end(epoch, logs)
+                    logs.update({k: v[-1] for k, v in recorder.history.items()})
+                    learning_rate = _rate_set_by_callbacks(optimizer, learning_rate)
+                    if model.stop_training:
+                        break
+                if progress.stop:
+                    break
+            else:
+                # A cosine schedule is meant to run its max_iter epochs.
+                if not incremental and self.learning_rate != "cosine":
+                    warnings.warn(
+                        f"Stochastic Optimizer: Maximum iterations ({self.max_iter})"
+                        " reached and the optimization hasn't converged yet.",
+                        ConvergenceWarning,
+                        stacklevel=6,  # the caller of fit
+                    )
+        except KeyboardInterrupt:
+            if progress.n_iter == 0:
+                raise
+            warnings.warn("Training interrupted by user.", stacklevel=6)
+
+        if callbacks is not None:
+            callbacks.on_train_end()
+            # A callback may have restored other weights into the model.
+            progress = dataclasses.replace(
+                progress,
+                state=dataclasses.replace(
+                    progress.state,
+                    trainable=[np.asarray(v.value) for v in model.trainable_variables],
+                    non_trainable=[
+                        np.asarray(v.value) for v in model.non_trainable_variables
+                    ],
+                ),
+            )
+        if progress.best_state is not None:
+            # The weights of the best validation score, as MLPClassifier keeps.
+            progress = dataclasses.replace(progress, state=progress.best_state)
+        if model is not None:
+            _assign(model, progress.state)
+        return progress, model
+
+    def _run_epoch(self, trainer, progress, data, arrays, batches, valid, lr, seed):
+        """One epoch; return the new state and the mean training loss."""
+        common = {
+            "learning_rate": lr,
+            "alpha": self.alpha,
+            "seed": seed,
+            "epoch": progress.epochs_total,
+        }
+        if data is not None:
+            state, loss, _ = trainer.run_epoch(
+                progress.state, data, batches, valid, **common
+            )
+            return state.to_numpy(), loss
+        # Sparse X: a chunk of batches at a time, each chunk made dense. The
+        # chunks have one shape (the last padded with empty batches, which
+        # change nothing), so one compiled function serves them all.
+        X, Y, W = arrays
+        per_chunk = _SPARSE_CHUNK_VALUES // (batches.shape[1] * X.shape[1])
+        per_chunk = min(max(per_chunk, 1), batches.shape[0])
+        n_chunks = -(-batches.shape[0] // per_chunk)
+        padding = n_chunks * per_chunk - batches.shape[0]
+        batches = np.concatenate([batches, np.zeros_like(batches[:padding])])
+        valid = np.concatenate([valid, np.zeros_like(valid[:padding])])
+        state = progress.state
+        total_loss = total_weight = 0.0
+        for first in range(0, batches.shape[0], per_chunk):
+            rows = batches[first : first + per_chunk]
+            chunk = trainer.put(
+                X[rows.ravel()].toarray().astype(W.dtype),
+                Y[rows.ravel()],
+                W[rows.ravel()],
+            )
+            local = np.arange(rows.size, dtype=np.int32).reshape(rows.shape)
+            state, loss, weight = trainer.run_epoch(
+                state,
+                chunk,
+                local,
+                valid[first : first + per_chunk],
+                first_step=first,
+                **common,
+            )
+            if weight > 0:
+                total_loss += loss * weight
+                total_weight += weight
+        loss = total_loss / total_weight if total_weight > 0 else np.nan
+        return state.to_numpy(), loss
+
+    def _end_of_epoch(
+        self, spec, progress, state, loss, n_samples, validation, incremental
+    ):
+        """The progress after an epoch, with the stopping rule's verdict."""
+        if not np.isfinite(loss) or not all(
+            np.isfinite(w).all() for w in state.trainable
+        ):
+            raise ValueError(
+                f"{_NON_FINITE_MESSAGE} Training diverged at epoch "
+                f"{progress.epochs_total + 1}; a lower learning_rate_init may help."
+            )
+        logs = {"loss": loss}
+        changes = {
+            "state": state,
+            "n_iter": progress.n_iter + 1,
+            "epochs_total": progress.epochs_total + 1,
+            "partial_fit_epochs": progress.partial_fit_epochs + incremental,
+            "t": progress.t + n_samples,
+            "loss_curve": (*progress.loss_curve, loss),
+        }
+        count = progress.no_improvement_count
+        if validation is not None:
+            score, val_loss = _validation_scores(spec, state, *validation)
+            logs["val_accuracy"] = score
+            logs["val_loss"] = val_loss
+            if self.verbose == 1:
+                print(f"Validation score: {score:f}")
+            best = progress.best_validation_score
+            count = count + 1 if score < best + self.tol else 0
+            changes["validation_scores"] = (*progress.validation_scores, score)
+            if score > best:
+                changes["best_validation_score"] = score
+                changes["best_state"] = state
+        elif progress.best_loss is not None:
+            if self.learning_rate != "cosine":
+                # The schedule decides the length: the training loss does not.
+                count = count + 1 if loss > progress.best_loss - self.tol else 0
+            changes["best_loss"] = min(progress.best_loss, loss)
+        changes["no_improvement_count"] = count
+        changes["logs"] = (*progress.logs, logs)
+        stop = count > self.n_iter_no_change and not incremental
+        if stop and self.verbose == 1:
+            criterion = "Validation score" if validation else "Training loss"
+            print(
+                f"{criterion} did not improve more than tol={self.tol:f} for "
+                f"{self.n_iter_no_change} consecutive epochs. Stopping."
+            )
+        return dataclasses.replace(progress, stop=stop, **changes)
+
+    def _cosine_learning_rate(self, position):
+        """``learning_rate_init`` decayed over a cycle of ``max_iter`` epochs."""
+        progress = (position % self.max_iter) / self.max_iter
+        return self.learning_rate_init * 0.5 * (1 + np.cos(np.pi * progress))
+
+    def _trainer(self, keras, spec):
+        """The compiled trainer of this network, shared with its twins."""
+        augment, image_shape = self._augment(spec.n_features)
+        key = (
+            dataclasses.replace(spec, name=""),
+            self._optimizer_key(keras),
+            self.augmentation,
+            _hashable(self.augmentation_params),
+            image_shape,
+        )
         return get_trainer(
             key,
-            build_model=lambda keras: self._build_model(
-                keras, n_features, n_outputs, seed=0
-            ),
+            build_model=lambda keras: build_network(keras, spec, seed=0),
             optimizer_factory=self._make_optimizer,
+            output=spec.output,
             augment=augment,
         )
 
-    def _augment(self):
+    def _augment(self, n_features):
         """The augmentation as ``augment(key, x)`` on rows of pixels, or None.
 
         Returns the function and the image shape it works on.
         """
         if self.augmentation is None:
             return None, None
+        import inspect
+
         from skdigits import augmentation
         from skdigits._images import infer_image_shape
 
-        image_shape = infer_image_shape(self.n_features_in_, self.image_shape)
+        image_shape = infer_image_shape(n_features, self.image_shape)
         distort = {
             "elastic": augmentation.elastic_distort,
             "affine": augmentation.affine_distort,
@@ -459,13 +824,6 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
 
         return augment, image_shape
 
-    def _epoch_learning_rate(self):
-        """``learning_rate_init``, or its cosine decay over ``max_iter`` epochs."""
-        if self.learning_rate == "constant":
-            return self.learning_rate_init
-        progress = min(self.n_iter_, self.max_iter) / self.max_iter
-        return self.learning_rate_init * 0.5 * (1 + np.cos(np.pi * progress))
-
     def _batch_size(self, n_samples):
         if self.batch_size == "auto":
             return min(200, n_samples)
@@ -473,17 +831,13 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
             warnings.warn(
                 "Got `batch_size` less than 1 or larger than sample size. It is "
                 "going to be clipped",
-                stacklevel=4,
+                stacklevel=7,
             )
         return min(self.batch_size, n_samples)
 
-    def _epoch_batches(self, n_samples, batch_size):
+    def _epoch_batches(self, rng, n_samples, batch_size):
         """Sample indices of each batch, padded to full batches, and a mask."""
-        order = (
-            self._random_state.permutation(n_samples)
-            if self.shuffle
-            else np.arange(n_samples)
-        )
+        order = rng.permutation(n_samples) if self.shuffle else np.arange(n_samples)
         n_batches = -(-n_samples // batch_size)
         padded = np.zeros(n_batches * batch_size, dtype=np.int32)
         padded[:n_samples] = order
@@ -491,187 +845,249 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
         valid[:n_samples] = 1
         return padded.reshape(n_batches, -1), valid.reshape(n_batches, -1)
 
-    def _update_no_improvement_count(self, X_val, y_val, sample_weight_val):
-        """MLPClassifier's stopping rule; return True when training should stop."""
-        if self.early_stopping:
-            score = accuracy_score(
-                y_val, self._predict_index(X_val), sample_weight=sample_weight_val
-            )
-            self.validation_scores_.append(score)
-            if self.verbose:
-                print(f"Validation score: {score:f}")
-            if score < self.best_validation_score_ + self.tol:
-                self._no_improvement_count += 1
-            else:
-                self._no_improvement_count = 0
-            if score > self.best_validation_score_:
-                self.best_validation_score_ = score
-                self._best_state = self._state
-        elif self.learning_rate == "cosine":
-            # The schedule decides the length: the training loss does not.
-            self.best_loss_ = min(self.best_loss_, self.loss_curve_[-1])
-            return False
-        else:
-            loss = self.loss_curve_[-1]
-            if loss > self.best_loss_ - self.tol:
-                self._no_improvement_count += 1
-            else:
-                self._no_improvement_count = 0
-            self.best_loss_ = min(self.best_loss_, loss)
-        if self._no_improvement_count > self.n_iter_no_change:
-            if self.verbose:
-                criterion = (
-                    "Validation score" if self.early_stopping else "Training loss"
-                )
-                print(
-                    f"{criterion} did not improve more than tol={self.tol:f} for "
-                    f"{self.n_iter_no_change} consecutive epochs. Stopping."
-                )
-            return True
-        return False
-
-    def _callback_list(self):
-        keras = import_keras()
-        self.model_.stop_training = False
-        return keras.callbacks.CallbackList(
-            list(self.callbacks or ()), model=self.model_, epochs=self.max_iter
-        )
-
-    def _history_append(self, logs):
-        for name, value in logs.items():
-            self.history_.setdefault(name, []).append(value)
-
-    def _set_weights(self, state: TrainingState):
-        """Copy the state into `model_`, and its Dense layers into `coefs_`."""
-        for variable, value in zip(
-            self.model_.trainable_variables, state.trainable, strict=True
-        ):
-            variable.assign(value)
-        for variable, value in zip(
-            self.model_.non_trainable_variables, state.non_trainable, strict=True
-        ):
-            variable.assign(value)
-        dense = [layer for layer in self.model_.layers if hasattr(layer, "kernel")]
-        # float64, as MLPClassifier's.
-        self.coefs_ = [np.asarray(layer.kernel.value, np.float64) for layer in dense]
-        self.intercepts_ = [np.asarray(layer.bias.value, np.float64) for layer in dense]
-        activations = [layer.activation.__name__ for layer in dense[:-1]]
-        activations.append(self.model_.get_layer("output").activation.__name__)
-        # Prediction computes in the input's precision, float32 or float64.
-        self._inference_weights = {
-            dtype: [
-                (coef.astype(dtype), intercept.astype(dtype), name)
-                for coef, intercept, name in zip(
-                    self.coefs_, self.intercepts_, activations, strict=True
-                )
-            ]
-            for dtype in ("float32", "float64")
+    def _commit(self, spec, classes_, progress, model, rng, seed, continuing, inc):
+        """Set every fitted attribute from the finished fit, at once."""
+        history = {k: list(v) for k, v in getattr(self, "history_", {}).items()}
+        if not continuing:
+            history = {}
+        for logs in progress.logs:
+            for name, value in logs.items():
+                history.setdefault(name, []).append(value)
+        fitted = {
+            "classes_": classes_,
+            "n_outputs_": spec.n_outputs,
+            "n_layers_": spec.n_layers,
+            "out_activation_": OUT_ACTIVATIONS[spec.output],
+            "n_iter_": progress.n_iter,
+            "t_": progress.t,
+            "loss_": progress.loss_curve[-1] if progress.loss_curve else np.nan,
+            "loss_curve_": list(progress.loss_curve),
+            "best_loss_": progress.best_loss,
+            "validation_scores_": (
+                None
+                if progress.validation_scores is None
+                else list(progress.validation_scores)
+            ),
+            "best_validation_score_": progress.best_validation_score,
+            "history_": history,
+            "coefs_": [
+                np.asarray(w, np.float64) for w in progress.state.trainable[::2]
+            ],
+            "intercepts_": [
+                np.asarray(b, np.float64) for b in progress.state.trainable[1::2]
+            ],
+            "_spec": spec,
+            "_state": progress.state,
+            "_inference_weights": _inference_weights(spec, progress.state),
+            "_random_state": rng,
+            "_seed": seed,
+            "_epochs_total": progress.epochs_total,
+            "_partial_fit_epochs": progress.partial_fit_epochs,
+            "_fitted_optimizer_key": self._optimizer_key(import_keras()),
+            "_model": model,
         }
+        self.__dict__.update(fitted)
 
     # Prediction --------------------------------------------------------------
 
-    def _forward(self, X):
-        """Class probabilities of validated X, with numpy, in X's precision.
+    def _validated_log_proba(self, X):
+        check_is_fitted(self)
+        X = validate_data(
+            self,
+            X,
+            reset=False,
+            accept_sparse=["csr", "csc"],
+            dtype=(np.float64, np.float32),
+        )
+        if sp.issparse(X):
+            X = X.tocsr()
+        return _forward(X, self._inference_weights)
 
-        BLAS picks its kernel, and so the order of its sums, by the shape of
-        the product: the same sample gives different float32 results alone
-        and in a batch (measured: 1e-6 apart). Here every product of a
-        model has the same shape, a block of rows fixed by the number of
-        features (the last block padded with zeros), so each row's result
-        is bit for bit the same whatever the batch it comes in.
+    def predict_log_proba(self, X):
+        """Log of the probability estimates.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            The log-probability of each class (in the order of ``classes_``),
+            computed from the logits: finite where the probability underflows
+            to 0.
         """
-        weights = self._weights_as(X.dtype)
-        rows = 2 ** int(np.log2(max(_PREDICT_BLOCK_VALUES // X.shape[1], 1)))
-        rows = min(max(rows, 16), 512)
-        n_samples = X.shape[0]
-        proba = np.empty((n_samples, self.n_outputs_), dtype=X.dtype)
-        padded = np.zeros((rows, X.shape[1]), dtype=X.dtype)
-        for start in range(0, n_samples, rows):
-            block = X[start : start + rows]
-            n_rows = block.shape[0]
-            if n_rows < rows:
-                padded[:n_rows] = block
-                block = padded
-            proba[start : start + n_rows] = self._forward_block(block, weights)[:n_rows]
-        return proba
-
-    def _forward_block(self, activation, weights):
-        *hidden, (coef, intercept, name) = weights
-        for hidden_coef, hidden_intercept, hidden_name in hidden:
-            activation = activation @ hidden_coef
-            activation += hidden_intercept
-            activation = _HIDDEN_ACTIVATIONS[hidden_name](activation)
-        logits = activation @ coef
-        logits += intercept
-        return np.exp(log_probabilities(logits, name, np))
-
-    def _weights_as(self, dtype):
-        """(coef, intercept, activation) of each Dense layer, as float32 or 64."""
-        return self._inference_weights[np.dtype(dtype).name]
-
-    def _predict_index(self, X):
-        return np.argmax(self._forward(X), axis=1)
+        return self._validated_log_proba(X)
 
     def predict_proba(self, X):
         """Probability estimates.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             The input data.
 
         Returns
         -------
         proba : ndarray of shape (n_samples, n_classes)
             The probability of each class (in the order of ``classes_``) for
-            each sample; each row sums to 1.
+            each sample: each row sums to 1, but for multilabel targets,
+            where each column is the probability of its label. float64, or
+            float32 for float32 input.
         """
-        check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=(np.float32, np.float64))
-        return self._forward(X)
+        return np.exp(self._validated_log_proba(X))
 
     def predict(self, X):
         """Predict the class of each sample.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             The input data.
 
         Returns
         -------
-        y : ndarray of shape (n_samples,)
-            The predicted classes.
+        y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            The predicted classes, or, for multilabel targets, the indicator
+            matrix of the labels whose probability exceeds 0.5.
         """
-        proba = self.predict_proba(X)
-        return self.classes_[np.argmax(proba, axis=1)]
+        labels = _labels(self._validated_log_proba(X), self._spec.output)
+        return labels if labels.ndim == 2 else self.classes_[labels]
+
+    # The Keras model -----------------------------------------------------------
+
+    @property
+    def model_(self):
+        """The fitted Keras network, built from the weights when first asked for.
+
+        Prediction does not need it: an unpickled estimator predicts without
+        importing Keras or JAX.
+        """
+        model = self.__dict__.get("_model")
+        if model is None:
+            if "_state" not in self.__dict__:
+                raise AttributeError(
+                    f"{type(self).__name__!r} object has no attribute 'model_'"
+                )
+            keras = import_keras()
+            with enable_x64(self._spec.dtype == "float64"):
+                model = build_network(keras, self._spec, seed=0)
+                _assign(model, self._state)
+            self._model = model
+        return model
 
     # Persistence -------------------------------------------------------------
 
     def __getstate__(self):
         # The pickle holds no Keras object: unpickling one would import Keras
-        # before skdigits can select its backend, and in a fresh process
-        # Keras would start on its default one. `model_` is rebuilt from the
-        # weights, which are in `_state`.
+        # before skdigits can select its backend, and prediction needs none.
+        # `model_` is rebuilt from the weights when asked for.
         state = dict(super().__getstate__())  # a copy: it may be our __dict__
-        state.pop("model_", None)
+        state.pop("_model", None)
         return state
-
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        if "_state" in state:
-            keras = import_keras()
-            with self._precision():
-                self.model_ = self._build_model(
-                    keras, self.n_features_in_, self.n_outputs_, seed=0
-                )
-                self._set_weights(self._state)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = False
+        tags.input_tags.sparse = True
         tags.input_tags.allow_nan = False
+        tags.classifier_tags.multi_label = True
         return tags
+
+
+def _rate_set_by_callbacks(optimizer, learning_rate: float) -> float:
+    """The optimizer's learning rate if a callback changed it, else the given one.
+
+    The optimizer holds the rate in float32; the rate given, a float, is kept
+    unless the optimizer's value differs from its float32 rounding.
+    """
+    current = float(np.asarray(optimizer.learning_rate))
+    return learning_rate if current == float(np.float32(learning_rate)) else current
+
+
+def _assign(model, state: TrainingState):
+    """Copy the weights of ``state`` into the Keras ``model``."""
+    for variable, value in zip(model.trainable_variables, state.trainable, strict=True):
+        variable.assign(value)
+    for variable, value in zip(
+        model.non_trainable_variables, state.non_trainable, strict=True
+    ):
+        variable.assign(value)
+
+
+def _inference_weights(spec: NetworkSpec, state: TrainingState):
+    """(coef, intercept, activation) of each Dense layer, in float32 and 64."""
+    layers = list(
+        zip(state.trainable[::2], state.trainable[1::2], spec.activations, strict=True)
+    )
+    return {
+        dtype: [(np.asarray(c, dtype), np.asarray(b, dtype), a) for c, b, a in layers]
+        for dtype in ("float32", "float64")
+    }
+
+
+def _forward(X, weights):
+    """Class log-probabilities of validated X, in X's precision.
+
+    Rows go through the network in blocks of a fixed number of rows (the
+    last block padded with zeros), so memory stays bounded and the
+    products of a model always have the same shapes. BLAS may still sum
+    a row differently by its position in the block: a sample's result
+    in another batch agrees to rounding (float32: about 1e-6 relative),
+    not always to the bit.
+    """
+    dtype = X.dtype
+    layers = weights[dtype.name]
+    rows = 2 ** int(np.log2(max(_PREDICT_BLOCK_VALUES // X.shape[1], 1)))
+    rows = min(max(rows, 16), 512)
+    n_samples = X.shape[0]
+    out = np.empty((n_samples, layers[-1][0].shape[1]), dtype=dtype)
+    padded = np.zeros((rows, X.shape[1]), dtype=dtype)
+    for start in range(0, n_samples, rows):
+        block = X[start : start + rows]
+        if sp.issparse(block):
+            block = block.toarray()
+        n_rows = block.shape[0]
+        if n_rows < rows:
+            padded[:n_rows] = block
+            block = padded
+        out[start : start + n_rows] = _forward_block(block, layers)[:n_rows]
+    return out
+
+
+def _labels(log_proba, output):
+    """Predictions from log-probabilities: label indices, or indicators."""
+    if output == "sigmoid":
+        return (log_proba > np.log(0.5)).astype(int)
+    return np.argmax(log_proba, axis=1)
+
+
+def _validation_scores(spec, state, X, Y, sample_weight):
+    """Accuracy and mean loss of the network ``state`` on validation data."""
+    log_proba = _forward(X, _inference_weights(spec, state))
+    if spec.output == "sigmoid":
+        correct = np.all(_labels(log_proba, spec.output) == Y, axis=1)
+        losses = -(Y * log_proba + (1 - Y) * np.log1p(-np.exp(log_proba))).sum(axis=1)
+    else:
+        correct = _labels(log_proba, spec.output) == np.argmax(Y, axis=1)
+        losses = -(Y * log_proba).sum(axis=1)
+    if not np.sum(sample_weight) > 0:
+        sample_weight = None
+    return (
+        float(np.average(correct, weights=sample_weight)),
+        float(np.average(losses, weights=sample_weight)),
+    )
+
+
+def _forward_block(activation, layers):
+    *hidden, (coef, intercept, output) = layers
+    for hidden_coef, hidden_intercept, name in hidden:
+        activation = activation @ hidden_coef
+        activation += hidden_intercept
+        activation = _HIDDEN_ACTIVATIONS[name](activation)
+    logits = activation @ coef
+    logits += intercept
+    return log_probabilities(logits, output, np)
 
 
 def _hashable(value):

@@ -1,19 +1,45 @@
-"""Class log-probabilities from the output layer's logits, for numpy and JAX."""
+"""Output layers: their probabilities and their losses, for numpy and JAX.
 
-# Sigmoid units are normalised to sum to one, p_k = s_k / sum_j s_j with
-# s_k = sigmoid(z_k), computed as a softmax of log-sigmoids so that it cannot
-# underflow. This is also what Keras' categorical cross-entropy does with
-# sigmoid outputs, without its clipping.
-OUTPUT_ACTIVATIONS = ("softmax", "sigmoid")
+Three kinds of output, each computed from the logits so that nothing
+underflows:
+
+- ``"softmax"``: one unit per class, probabilities that sum to one;
+- ``"normalized_sigmoid"``: one sigmoid unit per class, normalised to sum to
+  one, ``p_k = s_k / sum_j s_j`` with ``s_k = sigmoid(z_k)``, computed as a
+  softmax of log-sigmoids. This is what Keras' categorical cross-entropy does
+  with sigmoid outputs, without its clipping;
+- ``"sigmoid"``: independent sigmoid units, one per label, for multilabel
+  targets (as MLPClassifier's logistic output).
+
+The first two are trained on the log-loss of their probabilities, the last on
+the binary cross-entropy summed over its units.
+"""
+
+OUTPUTS = ("softmax", "normalized_sigmoid", "sigmoid")
 
 
-def log_probabilities(logits, activation: str, xp):
-    """Log of the class probabilities, with ``xp`` numpy or jax.numpy."""
-    if activation == "sigmoid":
-        logits = -xp.logaddexp(0, -logits)
-    elif activation != "softmax":
-        raise ValueError(
-            f"output activation must be one of {OUTPUT_ACTIVATIONS}, got {activation!r}"
-        )
+def _log_sigmoid(z, xp):
+    return -xp.logaddexp(0, -z)
+
+
+def log_probabilities(logits, output: str, xp):
+    """Log of the output probabilities, with ``xp`` numpy or jax.numpy."""
+    if output == "sigmoid":
+        return _log_sigmoid(logits, xp)
+    if output == "normalized_sigmoid":
+        logits = _log_sigmoid(logits, xp)
+    elif output != "softmax":
+        raise ValueError(f"output must be one of {OUTPUTS}, got {output!r}")
     shifted = logits - logits.max(axis=1, keepdims=True)
     return shifted - xp.log(xp.exp(shifted).sum(axis=1, keepdims=True))
+
+
+def sample_losses(y, logits, output: str, xp):
+    """The loss of each sample (row), from targets ``y`` as 0/1 indicators."""
+    if output == "sigmoid":
+        # log(1 - s) = log_sigmoid(-z)
+        return -xp.sum(
+            y * _log_sigmoid(logits, xp) + (1 - y) * _log_sigmoid(-logits, xp),
+            axis=1,
+        )
+    return -xp.sum(y * log_probabilities(logits, output, xp), axis=1)

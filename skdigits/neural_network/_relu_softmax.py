@@ -18,7 +18,9 @@ class ReluSoftmaxClassifier(BaseKerasClassifier):
         inputs -> Dense(h1, relu) [-> Dropout] -> ... -> Dense(n_classes, softmax)
 
     trained on the categorical cross-entropy plus an L2 penalty, with Adam by
-    default, in mini-batches. Its parameters are those of
+    default, in mini-batches. For multilabel targets (an indicator matrix)
+    the output is one independent sigmoid unit per label, trained on the
+    binary cross-entropy, as in MLPClassifier. Its parameters are those of
     :class:`sklearn.neural_network.MLPClassifier` (``activation="relu"``,
     ``solver="adam"``) where the concept is the same, so the two swap in a
     pipeline or a parameter grid; ``dropout``, ``optimizer`` and ``callbacks``
@@ -59,12 +61,18 @@ class ReluSoftmaxClassifier(BaseKerasClassifier):
         least ``tol`` for ``n_iter_no_change`` consecutive epochs, training
         stops.
 
-    verbose : bool, default=False
-        Whether to print the loss of each epoch.
+    verbose : bool or int, default=False
+        True (or 1) prints the loss of each epoch, as MLPClassifier does; 2
+        shows a Keras progress bar over the epochs
+        (``keras.callbacks.ProgbarLogger``).
 
     warm_start : bool, default=False
         When True, ``fit`` continues from the weights and optimizer state of
-        the previous fit instead of starting anew.
+        the previous fit instead of starting anew. The continued network
+        keeps its layers: a changed ``hidden_layer_sizes`` is a ValueError.
+        A changed ``dtype`` casts the weights, and a changed ``optimizer``
+        starts from a fresh optimizer state; the other parameters apply as
+        they are. The same holds for :meth:`partial_fit`.
 
     early_stopping : bool, default=False
         Whether to set aside ``validation_fraction`` of the training data
@@ -74,8 +82,9 @@ class ReluSoftmaxClassifier(BaseKerasClassifier):
     validation_fraction : float, default=0.1
         Fraction of the training data set aside for early stopping.
 
-    n_iter_no_change : int, default=10
-        Maximum number of epochs without an improvement of ``tol``.
+    n_iter_no_change : int or np.inf, default=10
+        Maximum number of epochs without an improvement of ``tol``;
+        ``np.inf`` never stops on it.
 
     dropout : float, default=0.2
         Fraction of each hidden layer's outputs dropped during training
@@ -90,10 +99,14 @@ class ReluSoftmaxClassifier(BaseKerasClassifier):
     callbacks : list of keras.callbacks.Callback, default=None
         Keras callbacks, called at the start and end of training and of
         each epoch with the epoch's ``logs`` (``loss``, and ``val_accuracy``
-        with early stopping). ``model_`` holds the epoch's weights when they
-        are called; setting ``model_.stop_training = True`` (as
-        ``keras.callbacks.EarlyStopping`` does) stops training, and weights
-        a callback restores into ``model_`` are kept.
+        and ``val_loss`` with early stopping). Their model holds the
+        epoch's weights and the optimizer: setting ``stop_training = True``
+        (as ``keras.callbacks.EarlyStopping`` does) stops training, weights
+        a callback restores into the model are kept, and a learning rate it
+        sets on ``model.optimizer`` (``ReduceLROnPlateau``,
+        ``LearningRateScheduler``) is the rate of the following epochs. An
+        epoch is one compiled step: batch-level hooks are called once per
+        epoch, with the epoch's logs.
 
     dtype : {"float32", "float64"}, default="float32"
         The precision of training. "float64" is about twice as slow; its
@@ -107,7 +120,11 @@ class ReluSoftmaxClassifier(BaseKerasClassifier):
         ``max_iter`` epochs, for long runs such as those with augmentation.
         A cosine schedule runs its ``max_iter`` epochs: ``tol`` does not
         stop it (``early_stopping`` still can), and reaching ``max_iter``
-        is no ConvergenceWarning.
+        is no ConvergenceWarning. Continued training restarts the cycle
+        (warm restarts, as in SGDR): each warm-started ``fit`` runs a new
+        cycle of ``max_iter`` epochs, and successive :meth:`partial_fit`
+        calls step through a cycle of ``max_iter`` calls, then start the
+        next. A learning-rate callback overrides the schedule for its epoch.
 
     augmentation : {"affine", "elastic"} or None, default=None
         Random distortions of each training batch, on the fly, inside the
@@ -125,16 +142,23 @@ class ReluSoftmaxClassifier(BaseKerasClassifier):
         (height, width) of the images, for augmentation; square images are
         inferred (784 features -> 28x28, 64 -> 8x8).
 
+    class_weight : dict, "balanced" or None, default=None
+        Weights of the classes in the loss, ``{label: weight}``, or
+        "balanced" for ``n_samples / (n_classes * np.bincount(y))``, as in
+        :class:`sklearn.linear_model.LogisticRegression`; they multiply
+        ``sample_weight``. Not for multilabel targets; "balanced" is not
+        for :meth:`partial_fit`.
+
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
-        The class labels.
+        The class labels (``0 .. n_outputs - 1`` for multilabel targets).
 
     loss_ : float
         The training loss of the last epoch.
 
     loss_curve_ : list of float
-        The training loss of each epoch.
+        The training loss of each epoch, across continued fits.
 
     best_loss_ : float or None
         The lowest training loss; None with ``early_stopping``.
@@ -147,10 +171,11 @@ class ReluSoftmaxClassifier(BaseKerasClassifier):
         The best validation accuracy; None without ``early_stopping``.
 
     n_iter_ : int
-        The number of epochs run.
+        The number of epochs run by the last call to ``fit`` (1 after
+        :meth:`partial_fit`), as MLPClassifier counts them.
 
     t_ : int
-        The number of training samples seen.
+        The number of training samples seen, across continued fits.
 
     coefs_ : list of ndarray
         The weight matrix of each Dense layer, as float64.
@@ -162,7 +187,11 @@ class ReluSoftmaxClassifier(BaseKerasClassifier):
         The number of layers, input and output included.
 
     n_outputs_ : int
-        The number of output units (one per class).
+        The number of output units (one per class, or per label).
+
+    out_activation_ : str
+        The output units' activation, in MLPClassifier's names: "softmax" or
+        "logistic".
 
     n_features_in_ : int
         Number of features seen during fit.
@@ -172,9 +201,14 @@ class ReluSoftmaxClassifier(BaseKerasClassifier):
 
     model_ : keras.Model
         The fitted Keras network, e.g. to save with ``model_.save(...)``.
+        It is built from ``coefs_`` and ``intercepts_`` when first asked
+        for: prediction does not use it, and an unpickled estimator that
+        only predicts never imports Keras or JAX.
 
     history_ : dict of str to list
-        The ``logs`` of each epoch, as Keras' ``History.history``.
+        The ``logs`` of each epoch, as Keras' ``History.history``: ``loss``,
+        and with ``early_stopping`` ``val_accuracy`` and ``val_loss``, plus
+        what callbacks add (``learning_rate``...); across continued fits.
 
     See Also
     --------
@@ -183,10 +217,17 @@ class ReluSoftmaxClassifier(BaseKerasClassifier):
 
     Notes
     -----
-    Prediction runs the network in numpy (float64), which is much faster
-    than Keras' ``predict`` for small batches and does not depend on how the
-    samples are batched. Training compiles one XLA function per architecture
-    and data shape, reused by later fits of the same network.
+    Differences from MLPClassifier, each deliberate: a binary problem has
+    two output units, not one (the probabilities are the same model's); an
+    interrupt (Ctrl-C) before the first epoch of a call re-raises and leaves
+    the estimator as it was, where MLPClassifier would keep its untrained
+    initial weights; a fit that fails (e.g. diverges) leaves it as it was too.
+
+    Prediction runs the network in numpy, in the input's precision (float64,
+    or float32 for float32 input), which is much faster than Keras'
+    ``predict`` for small batches; sparse input is made dense a block of
+    rows at a time, in training too. Training compiles one XLA function per
+    architecture, reused by later fits of the same network.
 
     Examples
     --------
@@ -211,7 +252,7 @@ class ReluSoftmaxClassifier(BaseKerasClassifier):
             Interval(Integral, 1, None, closed="left"),
         ],
     }
-    _architecture_params = ("hidden_layer_sizes",)
+    _network_name = "relu_softmax"
 
     def __init__(
         self,
@@ -237,6 +278,7 @@ class ReluSoftmaxClassifier(BaseKerasClassifier):
         augmentation: str | None = None,
         augmentation_params: dict | None = None,
         image_shape: tuple[int, int] | None = None,
+        class_weight: dict | str | None = None,
     ):
         super().__init__(
             alpha=alpha,
@@ -259,24 +301,19 @@ class ReluSoftmaxClassifier(BaseKerasClassifier):
             augmentation=augmentation,
             augmentation_params=augmentation_params,
             image_shape=image_shape,
+            class_weight=class_weight,
         )
         self.hidden_layer_sizes = hidden_layer_sizes
 
-    def _build_model(self, keras, n_features, n_outputs, seed):
-        sizes = np.atleast_1d(self.hidden_layer_sizes)
-        if (
-            sizes.ndim != 1
-            or not np.issubdtype(sizes.dtype, np.integer)
-            or (np.any(sizes <= 0))
+    def _hidden_layer_sizes(self):
+        sizes = self.hidden_layer_sizes
+        sizes = list(sizes) if np.iterable(sizes) else [sizes]
+        if not all(
+            isinstance(units, Integral) and not isinstance(units, bool) and units > 0
+            for units in sizes
         ):
             raise ValueError(
                 "hidden_layer_sizes must be positive integers, got "
                 f"{self.hidden_layer_sizes!r}."
             )
-        x = inputs = self._inputs(keras, n_features)
-        for i, units in enumerate(sizes.tolist(), start=1):
-            x = self._dense(keras, units, "relu", seed + i, name=f"hidden_{i}")(x)
-            if self.dropout:
-                x = self._dropout(keras, seed + 1000 + i, name=f"dropout_{i}")(x)
-        outputs = self._output(keras, x, n_outputs, "softmax", seed)
-        return keras.Model(inputs, outputs, name="relu_softmax")
+        return tuple(int(units) for units in sizes)

@@ -10,13 +10,24 @@ class SigmoidNetClassifier(BaseKerasClassifier):
 
         inputs [-> Dropout] -> Dense(n_classes, sigmoid)
 
-    Each unit is trained as a one-vs-rest logistic regression (binary
-    cross-entropy, summed over the units, plus an L2 penalty), jointly, in
-    mini-batches, with Adam by default: the first network of the classic
-    MNIST tutorial. :meth:`predict_proba` normalises the sigmoid outputs
-    ``s_k`` to probabilities ``s_k / sum_j s_j``; :meth:`predict` picks the
-    most active unit. The parameters mirror
+    The outputs ``s_k = sigmoid(z_k)`` are normalised into probabilities
+    ``p_k = s_k / sum_j s_j``, and the network is trained on their log-loss
+    (the categorical cross-entropy of the normalised sigmoids, computed from
+    the logits, what Keras computes for sigmoid outputs with
+    ``categorical_crossentropy``), plus an L2 penalty, in mini-batches, with
+    Adam by default: the first network of the classic MNIST tutorial.
+    :meth:`predict` picks the most active unit. For multilabel targets (an
+    indicator matrix) the units are independent logistic regressions,
+    trained on the binary cross-entropy summed over the units, and each
+    output is its label's probability. The parameters mirror
     :class:`sklearn.neural_network.MLPClassifier`'s, without hidden layers.
+
+    Its defaults differ from MLPClassifier's where a single layer needs it:
+    ``learning_rate_init=0.01`` with a ``"cosine"`` schedule. At 0.001 with
+    a constant rate, 200 epochs of the small data sets that fit in one batch
+    are 200 Adam steps, too few for scikit-learn's
+    ``check_classifiers_train`` (44% on two blobs); at the defaults it
+    passes, and the net reaches 92.6% on MNIST (92.7% at 0.001).
 
     Parameters
     ----------
@@ -28,8 +39,8 @@ class SigmoidNetClassifier(BaseKerasClassifier):
     batch_size : int or "auto", default="auto"
         Size of the mini-batches; "auto" means ``min(200, n_samples)``.
 
-    learning_rate_init : float, default=0.001
-        The optimizer's learning rate.
+    learning_rate_init : float, default=0.01
+        The optimizer's learning rate (at the start of the cosine schedule).
 
     max_iter : int, default=200
         Maximum number of epochs (passes over the training data).
@@ -50,12 +61,18 @@ class SigmoidNetClassifier(BaseKerasClassifier):
         least ``tol`` for ``n_iter_no_change`` consecutive epochs, training
         stops.
 
-    verbose : bool, default=False
-        Whether to print the loss of each epoch.
+    verbose : bool or int, default=False
+        True (or 1) prints the loss of each epoch, as MLPClassifier does; 2
+        shows a Keras progress bar over the epochs
+        (``keras.callbacks.ProgbarLogger``).
 
     warm_start : bool, default=False
         When True, ``fit`` continues from the weights and optimizer state of
-        the previous fit instead of starting anew.
+        the previous fit instead of starting anew. The continued network
+        keeps its layers: a changed ``hidden_layer_sizes`` is a ValueError.
+        A changed ``dtype`` casts the weights, and a changed ``optimizer``
+        starts from a fresh optimizer state; the other parameters apply as
+        they are. The same holds for :meth:`partial_fit`.
 
     early_stopping : bool, default=False
         Whether to set aside ``validation_fraction`` of the training data
@@ -65,8 +82,9 @@ class SigmoidNetClassifier(BaseKerasClassifier):
     validation_fraction : float, default=0.1
         Fraction of the training data set aside for early stopping.
 
-    n_iter_no_change : int, default=10
-        Maximum number of epochs without an improvement of ``tol``.
+    n_iter_no_change : int or np.inf, default=10
+        Maximum number of epochs without an improvement of ``tol``;
+        ``np.inf`` never stops on it.
 
     dropout : float, default=0.0
         Fraction of the inputs (pixels) dropped during training (never at
@@ -79,10 +97,14 @@ class SigmoidNetClassifier(BaseKerasClassifier):
     callbacks : list of keras.callbacks.Callback, default=None
         Keras callbacks, called at the start and end of training and of
         each epoch with the epoch's ``logs`` (``loss``, and ``val_accuracy``
-        with early stopping). ``model_`` holds the epoch's weights when they
-        are called; setting ``model_.stop_training = True`` (as
-        ``keras.callbacks.EarlyStopping`` does) stops training, and weights
-        a callback restores into ``model_`` are kept.
+        and ``val_loss`` with early stopping). Their model holds the
+        epoch's weights and the optimizer: setting ``stop_training = True``
+        (as ``keras.callbacks.EarlyStopping`` does) stops training, weights
+        a callback restores into the model are kept, and a learning rate it
+        sets on ``model.optimizer`` (``ReduceLROnPlateau``,
+        ``LearningRateScheduler``) is the rate of the following epochs. An
+        epoch is one compiled step: batch-level hooks are called once per
+        epoch, with the epoch's logs.
 
     dtype : {"float32", "float64"}, default="float32"
         The precision of training. "float64" is about twice as slow; its
@@ -90,13 +112,17 @@ class SigmoidNetClassifier(BaseKerasClassifier):
         ``sample_weight`` gives the same model as repeating the samples, to
         1e-7, when the data fit in one batch.
 
-    learning_rate : {"constant", "cosine"}, default="constant"
+    learning_rate : {"constant", "cosine"}, default="cosine"
         The learning-rate schedule (MLPClassifier's name for it):
         ``learning_rate_init`` throughout, or its cosine decay to 0 over
         ``max_iter`` epochs, for long runs such as those with augmentation.
         A cosine schedule runs its ``max_iter`` epochs: ``tol`` does not
         stop it (``early_stopping`` still can), and reaching ``max_iter``
-        is no ConvergenceWarning.
+        is no ConvergenceWarning. Continued training restarts the cycle
+        (warm restarts, as in SGDR): each warm-started ``fit`` runs a new
+        cycle of ``max_iter`` epochs, and successive :meth:`partial_fit`
+        calls step through a cycle of ``max_iter`` calls, then start the
+        next. A learning-rate callback overrides the schedule for its epoch.
 
     augmentation : {"affine", "elastic"} or None, default=None
         Random distortions of each training batch, on the fly, inside the
@@ -114,16 +140,23 @@ class SigmoidNetClassifier(BaseKerasClassifier):
         (height, width) of the images, for augmentation; square images are
         inferred (784 features -> 28x28, 64 -> 8x8).
 
+    class_weight : dict, "balanced" or None, default=None
+        Weights of the classes in the loss, ``{label: weight}``, or
+        "balanced" for ``n_samples / (n_classes * np.bincount(y))``, as in
+        :class:`sklearn.linear_model.LogisticRegression`; they multiply
+        ``sample_weight``. Not for multilabel targets; "balanced" is not
+        for :meth:`partial_fit`.
+
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
-        The class labels.
+        The class labels (``0 .. n_outputs - 1`` for multilabel targets).
 
     loss_ : float
         The training loss of the last epoch.
 
     loss_curve_ : list of float
-        The training loss of each epoch.
+        The training loss of each epoch, across continued fits.
 
     best_loss_ : float or None
         The lowest training loss; None with ``early_stopping``.
@@ -136,10 +169,11 @@ class SigmoidNetClassifier(BaseKerasClassifier):
         The best validation accuracy; None without ``early_stopping``.
 
     n_iter_ : int
-        The number of epochs run.
+        The number of epochs run by the last call to ``fit`` (1 after
+        :meth:`partial_fit`), as MLPClassifier counts them.
 
     t_ : int
-        The number of training samples seen.
+        The number of training samples seen, across continued fits.
 
     coefs_ : list of ndarray
         The weight matrix of the Dense layer, as float64.
@@ -151,7 +185,11 @@ class SigmoidNetClassifier(BaseKerasClassifier):
         The number of layers, input and output included (2).
 
     n_outputs_ : int
-        The number of output units (one per class).
+        The number of output units (one per class, or per label).
+
+    out_activation_ : str
+        The output units' activation, in MLPClassifier's names: "softmax" or
+        "logistic".
 
     n_features_in_ : int
         Number of features seen during fit.
@@ -161,14 +199,32 @@ class SigmoidNetClassifier(BaseKerasClassifier):
 
     model_ : keras.Model
         The fitted Keras network, e.g. to save with ``model_.save(...)``.
+        It is built from ``coefs_`` and ``intercepts_`` when first asked
+        for: prediction does not use it, and an unpickled estimator that
+        only predicts never imports Keras or JAX.
 
     history_ : dict of str to list
-        The ``logs`` of each epoch, as Keras' ``History.history``.
+        The ``logs`` of each epoch, as Keras' ``History.history``: ``loss``,
+        and with ``early_stopping`` ``val_accuracy`` and ``val_loss``, plus
+        what callbacks add (``learning_rate``...); across continued fits.
 
     See Also
     --------
     ReluSoftmaxClassifier : Hidden ReLU layers and a softmax output.
     sklearn.linear_model.LogisticRegression : A linear model fitted exactly.
+
+    Notes
+    -----
+    Differences from MLPClassifier, each deliberate: an interrupt (Ctrl-C)
+    before the first epoch of a call re-raises and leaves the estimator as
+    it was, where MLPClassifier would keep its untrained initial weights; a
+    fit that fails (e.g. diverges) leaves it as it was too.
+
+    Prediction runs the network in numpy, in the input's precision (float64,
+    or float32 for float32 input), which is much faster than Keras'
+    ``predict`` for small batches; sparse input is made dense a block of
+    rows at a time, in training too. Training compiles one XLA function per
+    architecture, reused by later fits of the same network.
 
     Examples
     --------
@@ -192,7 +248,7 @@ class SigmoidNetClassifier(BaseKerasClassifier):
         *,
         alpha: float = 0.0001,
         batch_size: int | str = "auto",
-        learning_rate_init: float = 0.001,
+        learning_rate_init: float = 0.01,
         max_iter: int = 200,
         shuffle: bool = True,
         random_state=None,
@@ -206,10 +262,11 @@ class SigmoidNetClassifier(BaseKerasClassifier):
         optimizer="adam",
         callbacks: list | None = None,
         dtype: str = "float32",
-        learning_rate: str = "constant",
+        learning_rate: str = "cosine",
         augmentation: str | None = None,
         augmentation_params: dict | None = None,
         image_shape: tuple[int, int] | None = None,
+        class_weight: dict | str | None = None,
     ):
         super().__init__(
             alpha=alpha,
@@ -232,11 +289,11 @@ class SigmoidNetClassifier(BaseKerasClassifier):
             augmentation=augmentation,
             augmentation_params=augmentation_params,
             image_shape=image_shape,
+            class_weight=class_weight,
         )
 
-    def _build_model(self, keras, n_features, n_outputs, seed):
-        x = inputs = self._inputs(keras, n_features)
-        if self.dropout:
-            x = self._dropout(keras, seed + 1, name="dropout")(x)
-        outputs = self._output(keras, x, n_outputs, "sigmoid", seed)
-        return keras.Model(inputs, outputs, name="sigmoid_net")
+    _network_name = "sigmoid_net"
+    _input_dropout = True
+
+    def _output(self, multilabel):
+        return "sigmoid" if multilabel else "normalized_sigmoid"

@@ -21,7 +21,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from skdigits._keras import import_keras
-from skdigits.neural_network._outputs import log_probabilities
+from skdigits.neural_network._network import LOGITS
+from skdigits.neural_network._outputs import sample_losses
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,11 @@ class Trainer:
     """
 
     def __init__(
-        self, build_model: Callable, optimizer_factory: Callable, augment=None
+        self,
+        build_model: Callable,
+        optimizer_factory: Callable,
+        output: str,
+        augment=None,
     ):
         import jax
         import jax.numpy as jnp
@@ -60,16 +65,12 @@ class Trainer:
         self.optimizer.build(self.model.trainable_variables)
         # The loss is computed from the logits, which is exact where the
         # probabilities underflow: the network without its output activation.
-        activation = self.model.get_layer("output").activation.__name__
-        model = keras.Model(self.model.inputs, self.model.get_layer("logits").output)
+        model = keras.Model(self.model.inputs, self.model.get_layer(LOGITS).output)
         assert [v.path for v in model.trainable_variables] == [
             v.path for v in self.model.trainable_variables
         ]
         is_kernel = [v.path.endswith("kernel") for v in model.trainable_variables]
         optimizer = self.optimizer
-
-        def loss_fn(y, logits):
-            return -jnp.sum(y * log_probabilities(logits, activation, jnp), axis=1)
 
         lr_index = next(
             i
@@ -85,13 +86,25 @@ class Trainer:
             l2 = sum(
                 jnp.sum(v * v) for v, k in zip(trainable, is_kernel, strict=True) if k
             )
-            loss = (jnp.sum(w * loss_fn(y, logits)) + 0.5 * alpha * l2) / weight_sum
+            loss = (
+                jnp.sum(w * sample_losses(y, logits, output, jnp)) + 0.5 * alpha * l2
+            ) / weight_sum
             return loss, non_trainable
 
         grad_fn = jax.value_and_grad(batch_loss, has_aux=True)
 
         def run_epoch(
-            state, X, Y, W, batches, valid, learning_rate, alpha, seed, epoch
+            state,
+            X,
+            Y,
+            W,
+            batches,
+            valid,
+            learning_rate,
+            alpha,
+            seed,
+            epoch,
+            first_step,
         ):
             trainable, non_trainable, opt_vars = state
             opt_vars = list(opt_vars)
@@ -123,7 +136,7 @@ class Trainer:
                 )
                 return carry, (loss, jnp.sum(w))
 
-            steps = jnp.arange(batches.shape[0], dtype=jnp.uint32)
+            steps = first_step + jnp.arange(batches.shape[0], dtype=jnp.uint32)
             state, (losses, weights) = jax.lax.scan(
                 step, (trainable, non_trainable, opt_vars), (batches, valid, steps)
             )
@@ -154,10 +167,12 @@ class Trainer:
         alpha: float,
         seed: int = 0,
         epoch: int = 0,
+        first_step: int = 0,
     ) -> tuple[TrainingState, float, float]:
         """One pass over ``batches``; return the state, mean loss, weight seen.
 
-        ``seed`` and ``epoch`` determine the random augmentation, if any.
+        ``seed``, ``epoch`` and the batches' step numbers (from
+        ``first_step``) determine the random augmentation, if any.
         """
         jnp = self._jnp
         (trainable, non_trainable, opt_vars), losses, weights = self._run_epoch(
@@ -168,6 +183,7 @@ class Trainer:
             *(jnp.asarray(v, data[0].dtype) for v in (learning_rate, alpha)),
             jnp.uint32(seed),
             jnp.uint32(epoch),
+            jnp.uint32(first_step),
         )
         losses, weights = np.asarray(losses, np.float64), np.asarray(weights)
         total = weights.sum()
@@ -181,12 +197,16 @@ _trainers_lock = threading.Lock()
 
 
 def get_trainer(
-    key: Hashable, build_model: Callable, optimizer_factory: Callable, augment=None
+    key: Hashable,
+    build_model: Callable,
+    optimizer_factory: Callable,
+    output: str,
+    augment=None,
 ) -> Trainer:
     """The `Trainer` of the architecture ``key``, compiled once and cached.
 
-    ``key`` must determine the network, its optimizer (up to the values of
-    their variables) and the augmentation; ``build_model(keras)``,
+    ``key`` must determine the network, its output, its optimizer (up to the
+    values of their variables) and the augmentation; ``build_model(keras)``,
     ``optimizer_factory(keras)`` and ``augment(key, x)``, a pure JAX
     function of a PRNG key and a batch, build them on a cache miss. The
     least recently used of more than 8 architectures is dropped, so that a
@@ -196,7 +216,7 @@ def get_trainer(
     with _trainers_lock:
         trainer = _trainers.get(key)
         if trainer is None:
-            trainer = Trainer(build_model, optimizer_factory, augment)
+            trainer = Trainer(build_model, optimizer_factory, output, augment)
             _trainers[key] = trainer
             while len(_trainers) > _MAX_CACHED_TRAINERS:
                 _trainers.popitem(last=False)
