@@ -489,3 +489,19 @@ def test_nothing_warns_at_the_defaults(digits):
         warnings.simplefilter("error")
         warnings.filterwarnings("ignore", category=DeprecationWarning)
         SigmoidNetClassifier(random_state=0, max_iter=5).fit(X, y)
+
+
+def test_pickles_record_the_skdigits_version(digits, monkeypatch):
+    import skdigits
+
+    X, y = digits
+    clf = small(ReluSoftmaxClassifier, max_iter=2).fit(X, y)
+    payload = pickle.dumps(clf)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        same = pickle.loads(payload)
+    assert not hasattr(same, "_skdigits_version")
+    monkeypatch.setattr(skdigits, "__version__", "99.0")
+    with pytest.warns(UserWarning, match="from skdigits 0.1.0 with skdigits 99.0"):
+        other = pickle.loads(payload)
+    np.testing.assert_array_equal(other.predict_proba(X), clf.predict_proba(X))

@@ -43,6 +43,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+import skdigits
 from skdigits._compat import enable_x64
 from skdigits._keras import import_keras
 from skdigits.neural_network._network import (
@@ -985,7 +986,20 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
         # `model_` is rebuilt from the weights when asked for.
         state = dict(super().__getstate__())  # a copy: it may be our __dict__
         state.pop("_model", None)
+        state["_skdigits_version"] = skdigits.__version__
         return state
+
+    def __setstate__(self, state):
+        version = state.pop("_skdigits_version", "unknown (before 0.1.0)")
+        if version != skdigits.__version__:
+            warnings.warn(
+                f"Trying to unpickle {type(self).__name__} from skdigits {version} "
+                f"with skdigits {skdigits.__version__}. This might lead to "
+                "breaking code or invalid results. Use at your own risk.",
+                UserWarning,
+                stacklevel=2,
+            )
+        super().__setstate__(state)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
