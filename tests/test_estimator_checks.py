@@ -102,8 +102,9 @@ def test_sigmoid_net_class_weights_on_standardised_data():
                 class_weight=class_weight, max_iter=1000, random_state=0
             ),
         ).fit(X_train, y_train)
-        assert np.mean(clf.predict(X_test) == 0) > 0.87
+        weighted_zeros = np.mean(clf.predict(X_test) == 0)
+        assert weighted_zeros > 0.87
         unweighted = make_pipeline(
             StandardScaler(), SigmoidNetClassifier(max_iter=1000, random_state=0)
         ).fit(X_train, y_train)
-        assert np.mean(unweighted.predict(X_test) == 0) < 0.75
+        assert np.mean(unweighted.predict(X_test) == 0) < weighted_zeros

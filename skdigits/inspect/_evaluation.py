@@ -30,8 +30,8 @@ def classification_report_frame(y_true, y_pred, *, labels=None) -> pd.DataFrame:
     Examples
     --------
     >>> from skdigits.inspect import classification_report_frame
-    >>> classification_report_frame([0, 1, 1], [0, 1, 0]).loc["1", "recall"]
-    np.float64(0.5)
+    >>> float(classification_report_frame([0, 1, 1], [0, 1, 0]).loc["1", "recall"])
+    0.5
     """
     report = classification_report(
         y_true, y_pred, labels=labels, output_dict=True, zero_division=0
