@@ -1,10 +1,13 @@
 """The Displays of skdigits.inspect, tested on the data they compute and draw."""
 
+import io
+
 import matplotlib
 
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt
+import matplotlib.text
 import numpy as np
 import pytest
 from sklearn.linear_model import LogisticRegression
@@ -249,3 +252,66 @@ def test_classification_report_frame(split, logistic):
         frame.loc[[str(k) for k in range(10)], "recall"], recalls
     )
     assert frame.loc["accuracy", "f1-score"] == logistic.score(X_test, y_test)
+
+
+def test_classification_report_frame_matches_sklearn_whatever_the_labels():
+    from sklearn.metrics import classification_report
+
+    y_true = np.array(["accuracy", "macro avg", "b", "b", "accuracy", "b"])
+    y_pred = np.array(["accuracy", "b", "b", "macro avg", "b", "b"])
+    frame = classification_report_frame(y_true, y_pred)
+    assert list(frame.index) == [
+        "accuracy",
+        "b",
+        "macro avg",
+        "accuracy",
+        "macro avg",
+        "weighted avg",
+    ]
+    classes = frame.iloc[:-3]
+    np.testing.assert_allclose(
+        classes["recall"], recall_score(y_true, y_pred, average=None)
+    )
+    np.testing.assert_allclose(classes["support"], [2, 3, 1])
+    # The summary rows are scikit-learn's, on labels that do not collide.
+    renamed = {"accuracy": "x", "macro avg": "y", "b": "b"}
+    reference = classification_report(
+        [renamed[v] for v in y_true], [renamed[v] for v in y_pred], output_dict=True
+    )
+    assert frame.iloc[-3]["f1-score"] == reference["accuracy"]
+    for row in ("macro avg", "weighted avg"):
+        for column in ("precision", "recall", "f1-score", "support"):
+            assert frame.iloc[-2 if row == "macro avg" else -1][column] == (
+                pytest.approx(reference[row][column])
+            )
+
+
+DOLLAR_LABELS = np.array(["$5", "$\\frac$", "10$"])
+
+
+def drawn_texts(figure):
+    figure.savefig(io.BytesIO(), format="png")  # mathtext would fail here
+    return [text.get_text() for text in figure.findobj(matplotlib.text.Text)]
+
+
+def test_displays_draw_dollar_labels_literally():
+    y_true = DOLLAR_LABELS[[0, 1, 2, 0, 1, 2]]
+    y_pred = DOLLAR_LABELS[[0, 1, 1, 0, 2, 2]]
+    escaped = [label.replace("$", "\\$") for label in DOLLAR_LABELS]
+    displays = [
+        ConfusionMatrixPercentDisplay.from_predictions(y_true, y_pred),
+        PerClassAccuracyDisplay.from_predictions(y_true, y_pred),
+        LabelDistributionDisplay.from_labels(y_true, y_pred),
+    ]
+    for display in displays:
+        texts = drawn_texts(display.figure_)
+        for label in escaped:
+            assert label in texts
+        plt.close(display.figure_)
+    images = np.random.default_rng(0).random((6, 64))
+    for display in (
+        SampleGridDisplay(images.reshape(6, 8, 8), y_true, y_pred).plot(),
+        AverageImageDisplay.from_data(images, y_true),
+    ):
+        assert any("\\$\\frac\\$" in text for text in drawn_texts(display.figure_))
+        plt.close(display.figure_)

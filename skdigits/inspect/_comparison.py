@@ -75,12 +75,13 @@ class ModelComparisonDisplay:
         """
         import seaborn as sns
 
-        from skdigits.inspect._images import panel_axes
+        from skdigits.inspect._images import panel_axes, plain_text
 
         self.figure_, self.axes_ = panel_axes(4, ax=ax, n_cols=2, panel_size=5)
         accuracy_ax, loss_ax, class_ax, difference_ax = self.axes_
 
         summary = self.summary.reset_index(names="model")
+        summary["model"] = summary["model"].map(plain_text)
         sns.barplot(
             summary, x="model", y="accuracy", hue="model", errorbar=None, ax=accuracy_ax
         )
@@ -97,7 +98,7 @@ class ModelComparisonDisplay:
         accuracy_ax.set_title("Test accuracy")
 
         for name, curve in self.loss_curves.items():
-            loss_ax.plot(np.arange(1, len(curve) + 1), curve, label=name)
+            loss_ax.plot(np.arange(1, len(curve) + 1), curve, label=plain_text(name))
         loss_ax.set_xlabel("epoch")
         loss_ax.set_ylabel("training loss")
         loss_ax.set_yscale("log")
@@ -108,7 +109,8 @@ class ModelComparisonDisplay:
         per_class = self.per_class.reset_index(names="class").melt(
             id_vars="class", var_name="model", value_name="accuracy"
         )
-        per_class["class"] = per_class["class"].astype(str)
+        per_class["class"] = per_class["class"].map(plain_text)
+        per_class["model"] = per_class["model"].map(plain_text)
         sns.barplot(
             per_class, x="class", y="accuracy", hue="model", errorbar=None, ax=class_ax
         )
@@ -127,12 +129,14 @@ class ModelComparisonDisplay:
             annot=True,
             fmt=".1f",
             annot_kws={"fontsize": 6},
-            xticklabels=self.labels,
-            yticklabels=self.labels,
+            xticklabels=[plain_text(label) for label in self.labels],
+            yticklabels=[plain_text(label) for label in self.labels],
         )
         difference_ax.set_xlabel("predicted")
         difference_ax.set_ylabel("true")
-        difference_ax.set_title(f"Confusion (%): {names[-1]} minus {names[0]}")
+        difference_ax.set_title(
+            f"Confusion (%): {plain_text(names[-1])} minus {plain_text(names[0])}"
+        )
         return self
 
     @classmethod

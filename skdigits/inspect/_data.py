@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 from sklearn.utils import check_random_state
 
-from skdigits.inspect._images import panel_axes, show_image, to_images
+from skdigits.inspect._images import panel_axes, plain_text, show_image, to_images
 
 
 class SampleGridDisplay:
@@ -68,9 +68,12 @@ class SampleGridDisplay:
         """
         self.figure_, self.axes_ = panel_axes(len(self.images), ax=ax, n_cols=n_cols)
         for i, axis in enumerate(self.axes_):
-            title = f"{self.labels[i]}"
+            title = plain_text(self.labels[i])
             if self.predictions is not None:
-                title = f"true {self.labels[i]}\npred {self.predictions[i]}"
+                title = (
+                    f"true {plain_text(self.labels[i])}\n"
+                    f"pred {plain_text(self.predictions[i])}"
+                )
             show_image(axis, self.images[i], title=title, cmap=cmap)
             if self.predictions is not None and self.predictions[i] != self.labels[i]:
                 axis.title.set_color("red")
@@ -210,6 +213,7 @@ class LabelDistributionDisplay:
         long = self.counts.reset_index().melt(
             id_vars="label", var_name="subset", value_name="count"
         )
+        long["label"] = long["label"].map(plain_text)
         sns.barplot(
             long,
             x="label",
@@ -329,7 +333,7 @@ class AverageImageDisplay:
                 xticklabels=False,
                 yticklabels=False,
             )
-            axis.set_title(f"average {label}", fontsize=9)
+            axis.set_title(f"average {plain_text(label)}", fontsize=9)
         return self
 
     @classmethod

@@ -2,9 +2,14 @@
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import classification_report, confusion_matrix
+from sklearn.metrics import (
+    accuracy_score,
+    confusion_matrix,
+    precision_recall_fscore_support,
+)
+from sklearn.utils.multiclass import unique_labels
 
-from skdigits.inspect._images import panel_axes, show_image, to_images
+from skdigits.inspect._images import panel_axes, plain_text, show_image, to_images
 
 
 def row_percentages(counts: np.ndarray) -> np.ndarray:
@@ -25,7 +30,11 @@ def classification_report_frame(y_true, y_pred, *, labels=None) -> pd.DataFrame:
     """scikit-learn's classification report as a DataFrame.
 
     One row per class (precision, recall, f1-score, support), then the
-    accuracy and the macro and weighted averages.
+    accuracy and the macro and weighted averages, the figures of
+    :func:`sklearn.metrics.classification_report`. The class rows come
+    first, indexed by the labels as text; a class named like a summary row
+    (``"accuracy"``, ``"macro avg"``) keeps its own row, so the last three
+    rows are always the summary (``frame.iloc[:-3]`` are the classes).
 
     Examples
     --------
@@ -33,14 +42,27 @@ def classification_report_frame(y_true, y_pred, *, labels=None) -> pd.DataFrame:
     >>> float(classification_report_frame([0, 1, 1], [0, 1, 0]).loc["1", "recall"])
     0.5
     """
-    report = classification_report(
-        y_true, y_pred, labels=labels, output_dict=True, zero_division=0
+    if labels is None:
+        labels = unique_labels(y_true, y_pred)
+    precision, recall, f1, support = precision_recall_fscore_support(
+        y_true, y_pred, labels=labels, zero_division=0
     )
-    accuracy = report.pop("accuracy", None)
-    frame = pd.DataFrame(report).T
-    if accuracy is not None:
-        frame.loc["accuracy"] = [np.nan, np.nan, accuracy, frame["support"].iloc[-1]]
-    return frame
+    columns = ["precision", "recall", "f1-score", "support"]
+    rows = np.column_stack([precision, recall, f1, support.astype(float)])
+    total = support.sum()
+    summary = [
+        [np.nan, np.nan, accuracy_score(y_true, y_pred), total],
+        [precision.mean(), recall.mean(), f1.mean(), total],
+        [
+            *(
+                np.average(values, weights=support) if total else 0.0
+                for values in (precision, recall, f1)
+            ),
+            total,
+        ],
+    ]
+    index = [str(label) for label in labels] + ["accuracy", "macro avg", "weighted avg"]
+    return pd.DataFrame(np.vstack([rows, summary]), index=index, columns=columns)
 
 
 class ConfusionMatrixPercentDisplay:
@@ -116,8 +138,8 @@ class ConfusionMatrixPercentDisplay:
             annot=annot,
             fmt=fmt,
             cmap=cmap,
-            xticklabels=self.labels,
-            yticklabels=self.labels,
+            xticklabels=[plain_text(label) for label in self.labels],
+            yticklabels=[plain_text(label) for label in self.labels],
             cbar_kws={
                 "label": "% of the true class" if values == "percent" else "count"
             },
@@ -238,7 +260,7 @@ class PerClassAccuracyDisplay:
             else self.per_class
         )
         data = data.reset_index()
-        data["class"] = data["class"].astype(str)
+        data["class"] = data["class"].map(plain_text)
         sns.barplot(
             data,
             x="class",
@@ -372,7 +394,8 @@ class MisclassifiedDisplay:
         )
         for i, axis in enumerate(self.axes_[: len(self.images)]):
             title = (
-                f"true {self.true_labels[i]}\npred {self.predicted_labels[i]} "
+                f"true {plain_text(self.true_labels[i])}\n"
+                f"pred {plain_text(self.predicted_labels[i])} "
                 f"({self.confidences[i]:.0%})"
             )
             show_image(axis, self.images[i], title=title, cmap=cmap)
@@ -521,7 +544,9 @@ class PredictionConfidenceDisplay:
 
         self.figure_, self.axes_ = panel_axes(2, ax=ax, n_cols=2, panel_size=3)
         image_ax, bar_ax = self.axes_
-        title = None if self.true_label is None else f"true {self.true_label}"
+        title = (
+            None if self.true_label is None else f"true {plain_text(self.true_label)}"
+        )
         show_image(image_ax, self.image, title=title, cmap=cmap)
         predicted = int(np.argmax(self.probabilities))
         colours = [
@@ -529,9 +554,9 @@ class PredictionConfidenceDisplay:
             for i in range(len(self.classes))
         ]
         sns.barplot(
-            x=[str(c) for c in self.classes],
+            x=[plain_text(c) for c in self.classes],
             y=self.probabilities,
-            hue=[str(c) for c in self.classes],
+            hue=[plain_text(c) for c in self.classes],
             palette=colours,
             legend=False,
             errorbar=None,
@@ -541,7 +566,8 @@ class PredictionConfidenceDisplay:
         bar_ax.set_xlabel("class")
         bar_ax.set_ylabel("probability")
         bar_ax.set_title(
-            f"pred {self.classes[predicted]} ({self.probabilities[predicted]:.1%})"
+            f"pred {plain_text(self.classes[predicted])} "
+            f"({self.probabilities[predicted]:.1%})"
         )
         return self
 

@@ -6,7 +6,16 @@ import numpy as np
 
 from skdigits._images import infer_image_shape, to_images
 
-__all__ = ["infer_image_shape", "panel_axes", "show_image", "to_images"]
+__all__ = ["infer_image_shape", "panel_axes", "plain_text", "show_image", "to_images"]
+
+
+def plain_text(value) -> str:
+    """``value`` as text that matplotlib draws as it is.
+
+    A label such as ``"$5"`` or ``"$\\frac$"`` would otherwise be parsed as
+    mathtext (and may fail to parse); escaped dollars are drawn literally.
+    """
+    return str(value).replace("$", r"\$")
 
 
 def panel_axes(n_panels: int, ax=None, n_cols=None, panel_size=1.6):

@@ -3,6 +3,8 @@
 import numpy as np
 from sklearn.utils import check_random_state
 
+from skdigits.inspect._images import plain_text
+
 # Tuned on the 10,000 MNIST test images on a 2-core machine, by the time
 # and the 5-fold accuracy of a 10-nearest-neighbour classifier on the 2-D
 # points (scikit-learn's defaults after PCA to 50: 23.7 s, 0.951):
@@ -163,7 +165,7 @@ class TSNEDisplay:
                 *self.embedding[self.labels == label].T,
                 s=point_size,
                 color=colour,
-                label=str(label),
+                label=plain_text(label),
                 alpha=0.7,
                 linewidths=0,
             )
