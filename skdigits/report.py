@@ -3,12 +3,21 @@
 ``python -m skdigits report --output DIR`` writes ``DIR/index.html`` (every
 analysis as an image, the metrics tables, the model comparison),
 ``DIR/metrics.json`` and the images in ``DIR/figures/``.
+
+The report is built in a folder beside ``DIR`` and swapped in when complete:
+``DIR`` always holds one whole report, never parts of two runs, whether a run
+is interrupted or two run at once.
 """
 
 import html
 import json
+import os
+import re
+import shutil
+import tempfile
 import time
 import traceback
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,6 +61,10 @@ class Report:
         """Save a Display's figure as figures/<name>.png and add its section."""
         import matplotlib.pyplot as plt
 
+        if not re.fullmatch(r"[A-Za-z0-9_-]+", name):
+            raise ValueError(
+                f"figure name {name!r} must be letters, digits, '_' and '-' only"
+            )
         path = self.output / "figures" / f"{name}.png"
         path.parent.mkdir(parents=True, exist_ok=True)
         display.figure_.savefig(path, dpi=90, bbox_inches="tight")
@@ -148,12 +161,12 @@ def _metrics_tables(report, fitted, X_test, y_test):
         }
         summary = report.metrics["models"][name]
         rows.append(
-            f"<tr><td>{name}</td><td>{summary['accuracy']:.2%}</td>"
+            f"<tr><td>{html.escape(name)}</td><td>{summary['accuracy']:.2%}</td>"
             f"<td>{summary['epochs']}</td><td>{summary['fit_time_s']:.1f}</td>"
             f"<td>{summary['predict_time_10k_s'] * 1000:.1f}</td></tr>"
         )
         report.sections.append(
-            f"<h3>{name}: precision, recall and F1 per class</h3>"
+            f"<h3>{html.escape(name)}: precision, recall and F1 per class</h3>"
             + frame.to_html(float_format=lambda v: f"{v:.3f}", border=0)
         )
     report.sections.insert(
@@ -207,14 +220,92 @@ def build_report(
         precision, recall and F1, fit and predict time; the time of each
         part; and the parts that failed.
     """
+    check_report_options(
+        output,
+        models=models,
+        max_iter=max_iter,
+        tsne_samples=tsne_samples,
+        n_images=n_images,
+    )
+    output = Path(output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    building = Path(
+        tempfile.mkdtemp(dir=output.parent, prefix=f".{output.name}.building-")
+    )
+    building.chmod(0o755)  # mkdtemp's folder is private; a report is not
+    try:
+        metrics = _build(
+            building,
+            models=models,
+            max_iter=max_iter,
+            random_state=random_state,
+            tsne_samples=tsne_samples,
+            n_images=n_images,
+            data_home=data_home,
+        )
+        _swap_in(building, output)
+    finally:
+        shutil.rmtree(building, ignore_errors=True)
+    return metrics
+
+
+def check_report_options(output, *, models, max_iter, tsne_samples, n_images):
+    """Check the options before any work; raise ValueError naming the bad one."""
+    problems = []
+    if not models or any(name not in MODEL_NAMES for name in models):
+        problems.append(f"models must be some of {sorted(MODEL_NAMES)}, got {models}")
+    for name, value, least in (
+        ("max_iter", max_iter, 1),
+        ("tsne_samples", tsne_samples, 10),
+        ("n_images", n_images, 1),
+    ):
+        if not isinstance(value, int) or value < least:
+            problems.append(f"{name} must be an integer >= {least}, got {value!r}")
+    output = Path(output)
+    if output.exists() and not _is_report_folder(output):
+        problems.append(
+            f"{output} exists and is not a report folder: a report replaces its "
+            "folder whole, so give a new or empty folder, or an earlier report's"
+        )
+    if problems:
+        raise ValueError("; ".join(problems))
+
+
+_REPORT_FILES = {"index.html", "metrics.json", "figures"}
+
+
+def _is_report_folder(path: Path) -> bool:
+    return path.is_dir() and set(os.listdir(path)) <= _REPORT_FILES
+
+
+def _swap_in(building: Path, output: Path) -> None:
+    """Put the finished report at ``output``, replacing an earlier one whole."""
+    while True:
+        try:
+            os.rename(building, output)
+            return
+        except OSError:
+            if not output.exists():
+                raise
+        # An earlier report is in the way: move it aside, then try again (a
+        # concurrent run may swap its own in between; the last one wins).
+        old = output.with_name(f".{output.name}.old-{uuid.uuid4().hex}")
+        try:
+            os.rename(output, old)
+        except FileNotFoundError:
+            continue
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _build(
+    output, *, models, max_iter, random_state, tsne_samples, n_images, data_home
+):
     import matplotlib
 
     matplotlib.use("Agg")
     from skdigits import inspect
     from skdigits.datasets import fetch_mnist
 
-    output = Path(output)
-    output.mkdir(parents=True, exist_ok=True)
     report = Report(output)
     start = time.perf_counter()
 
