@@ -7,6 +7,7 @@ checked against one pinned SHA-256 checksum of those arrays before it is used,
 whatever file format carried them.
 """
 
+import contextlib
 import gzip
 import hashlib
 import importlib.metadata
@@ -309,8 +310,11 @@ def download(
             # The connection's socket, to bound each read by the time left.
             sock = getattr(getattr(response.fp, "raw", None), "_sock", None)
             while True:
-                if sock is not None:
-                    sock.settimeout(time_left())
+                left = time_left()
+                if sock is not None and not response.isclosed():
+                    # OSError: closed by http.client at the body's end.
+                    with contextlib.suppress(OSError):
+                        sock.settimeout(left)
                 chunk = response.read1(1 << 16)
                 if not chunk:
                     break
