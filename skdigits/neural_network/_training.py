@@ -209,16 +209,25 @@ def get_trainer(
     values of their variables) and the augmentation; ``build_model(keras)``,
     ``optimizer_factory(keras)`` and ``augment(key, x)``, a pure JAX
     function of a PRNG key and a batch, build them on a cache miss. The
-    least recently used of more than 8 architectures is dropped, so that a
-    long search over many architectures holds a bounded amount of memory and
-    compiled code.
+    least recently used of more than 8 architectures is dropped, and JAX's
+    caches are cleared with it, so that a long search over many architectures
+    holds a bounded amount of memory and compiled code.
     """
     with _trainers_lock:
         trainer = _trainers.get(key)
         if trainer is None:
             trainer = Trainer(build_model, optimizer_factory, output, augment)
             _trainers[key] = trainer
-            while len(_trainers) > _MAX_CACHED_TRAINERS:
-                _trainers.popitem(last=False)
+            if len(_trainers) > _MAX_CACHED_TRAINERS:
+                while len(_trainers) > _MAX_CACHED_TRAINERS:
+                    _trainers.popitem(last=False)
+                # JAX's own caches keep what an evicted trainer traced and
+                # compiled (about 10 MB an architecture, measured): clear
+                # them, or memory grows with every new architecture. The
+                # trainers kept recompile when next used (from the persistent
+                # compilation cache, where it is on).
+                import jax
+
+                jax.clear_caches()
         _trainers.move_to_end(key)
         return trainer
