@@ -4,6 +4,8 @@ import os
 import random
 import sys
 
+from skdigits._compilation_cache import enable_compilation_cache
+
 REQUIRED_BACKEND = "jax"
 
 
@@ -17,9 +19,11 @@ def import_keras():
     backend is refused with a clear message rather than failing deep inside
     Keras.
 
-    The first import leaves numpy's and Python's global random states as they
-    were: JAX draws from numpy's global generator when it is imported
-    (``jax/_src/clusters/k8s_cluster.py``), and a fit must not touch them.
+    The first import switches on skdigits' persistent compilation cache
+    (``skdigits._compilation_cache``) and leaves numpy's and Python's global
+    random states as they were: JAX draws from numpy's global generator when
+    it is imported (``jax/_src/clusters/k8s_cluster.py``), and a fit must
+    not touch them.
     """
     if "keras" not in sys.modules:
         import numpy as np
@@ -28,6 +32,10 @@ def import_keras():
         python_state = random.getstate()
         os.environ.setdefault("KERAS_BACKEND", REQUIRED_BACKEND)
         try:
+            if os.environ["KERAS_BACKEND"] == REQUIRED_BACKEND:
+                # Before Keras' import compiles anything: JAX reads the
+                # cache's setting at its first compilation.
+                enable_compilation_cache()
             import keras
         finally:
             np.random.set_state(numpy_state)  # noqa: NPY002

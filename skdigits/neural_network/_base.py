@@ -50,6 +50,7 @@ from skdigits.neural_network._network import (
     OUT_ACTIVATIONS,
     NetworkSpec,
     build_network,
+    initial_weights,
 )
 from skdigits.neural_network._outputs import log_probabilities
 from skdigits.neural_network._training import TrainingState, get_trainer
@@ -466,7 +467,7 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
     def _new_progress(self, keras, spec, seed):
         model = build_network(keras, spec, seed)
         state = TrainingState(
-            [np.asarray(v.value) for v in model.trainable_variables],
+            initial_weights(spec, seed),
             [np.asarray(v.value) for v in model.non_trainable_variables],
             self._optimizer_state(keras, model),
         )

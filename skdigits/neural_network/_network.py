@@ -7,6 +7,9 @@ after `set_params`), and it keys the cache of compiled trainers.
 """
 
 from dataclasses import dataclass
+from itertools import pairwise
+
+import numpy as np
 
 from skdigits.neural_network._outputs import OUTPUTS
 
@@ -54,14 +57,34 @@ class NetworkSpec:
         return len(self.hidden_layer_sizes) + 2
 
 
-def build_network(keras, spec: NetworkSpec, seed: int):
-    """The Keras model of ``spec``; its initial weights derive from ``seed``."""
+def initial_weights(spec: NetworkSpec, seed: int) -> list[np.ndarray]:
+    """Glorot-uniform kernels and zero biases, as Keras' Dense layers start.
+
+    Drawn with numpy from ``seed``: Keras' initializers would compile a JAX
+    random program per shape, in every new process (measured: 0.7 s of a
+    3.4 s cold fit on load_digits).
+    """
+    sizes = [spec.n_features, *spec.hidden_layer_sizes, spec.n_outputs]
+    weights = []
+    for layer, (fan_in, fan_out) in enumerate(pairwise(sizes)):
+        rng = np.random.default_rng([seed, layer])
+        limit = np.sqrt(6 / (fan_in + fan_out))
+        kernel = rng.uniform(-limit, limit, size=(fan_in, fan_out))
+        weights += [kernel.astype(spec.dtype), np.zeros(fan_out, dtype=spec.dtype)]
+    return weights
+
+
+def build_network(keras, spec: NetworkSpec, seed: int = 0):
+    """The Keras model of ``spec``, its weights zero (see `initial_weights`).
+
+    ``seed`` seeds the dropout layers' random streams.
+    """
 
     def dense(units, activation, layer_seed, name):
         return keras.layers.Dense(
             units,
             activation=activation,
-            kernel_initializer=keras.initializers.GlorotUniform(layer_seed),
+            kernel_initializer="zeros",
             dtype=spec.dtype,
             name=name,
         )

@@ -1,0 +1,53 @@
+"""Scale-out through joblib's Dask backend on a dask.distributed cluster.
+
+The cluster is local (two worker processes on 127.0.0.1): the same code runs
+against a real cluster with ``Client("tcp://scheduler:8786")``.
+"""
+
+import joblib
+import numpy as np
+import pytest
+from sklearn.model_selection import GridSearchCV
+
+from skdigits import ReluSoftmaxClassifier
+
+distributed = pytest.importorskip(
+    "distributed",
+    reason="needs the distributed extra: pip install skdigits[distributed]",
+)
+
+
+def search():
+    return GridSearchCV(
+        ReluSoftmaxClassifier(max_iter=5, random_state=0),
+        {"hidden_layer_sizes": [(16,), (32,)], "alpha": [1e-4, 1e-2]},
+        cv=3,
+    )
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_grid_search_on_a_dask_cluster_scores_as_n_jobs_1(digits):
+    X, y = digits
+    reference = search().set_params(n_jobs=1).fit(X, y)
+    with (
+        distributed.LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        with joblib.parallel_backend("dask"):
+            on_dask = search().set_params(n_jobs=-1).fit(X, y)
+        # The fits ran in the workers' processes, not here.
+        worker_pids = set(client.run(lambda: __import__("os").getpid()).values())
+        assert len(worker_pids) == 2
+    for key in reference.cv_results_:
+        if key.startswith(("split", "mean_test", "std_test", "rank")):
+            np.testing.assert_array_equal(
+                on_dask.cv_results_[key], reference.cv_results_[key]
+            )
+    assert on_dask.best_params_ == reference.best_params_
+    np.testing.assert_array_equal(on_dask.predict_proba(X), reference.predict_proba(X))
