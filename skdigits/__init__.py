@@ -9,7 +9,14 @@ import importlib
 
 __version__ = "0.1.0"
 
-_SUBMODULES = ("augmentation", "datasets", "inspect", "neural_network", "preprocessing")
+_SUBMODULES = (
+    "augmentation",
+    "datasets",
+    "inspect",
+    "metrics",
+    "neural_network",
+    "preprocessing",
+)
 _LAZY_NAMES = {
     "fetch_mnist": "datasets",
     "SigmoidNetClassifier": "neural_network",

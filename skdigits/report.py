@@ -107,6 +107,7 @@ def fit_models(names, X_train, y_train, X_test, y_test, *, max_iter, random_stat
     from sklearn.pipeline import make_pipeline
 
     import skdigits
+    from skdigits.metrics import expected_calibration_error, rejection_at_error
 
     fitted, metrics = {}, {}
     for key in names:
@@ -124,6 +125,7 @@ def fit_models(names, X_train, y_train, X_test, y_test, *, max_iter, random_stat
         start = time.perf_counter()
         y_pred = model.predict(X_test)
         predict_time = time.perf_counter() - start
+        proba = model.predict_proba(X_test)
         estimator.callbacks = None  # the progress printer is not part of the model
         fitted[name] = model
         metrics[name] = {
@@ -131,6 +133,12 @@ def fit_models(names, X_train, y_train, X_test, y_test, *, max_iter, random_stat
             "epochs": int(estimator.n_iter_),
             "fit_time_s": round(fit_time, 3),
             "predict_time_10k_s": round(predict_time, 4),
+            "rejection_for_0.5%_error": rejection_at_error(
+                y_test, proba, 0.005, labels=model.classes_
+            ),
+            "expected_calibration_error": expected_calibration_error(
+                y_test, proba, labels=model.classes_
+            ),
             "params": {
                 k: v
                 for k, v in estimator.get_params().items()
@@ -163,16 +171,24 @@ def _metrics_tables(report, fitted, X_test, y_test):
         rows.append(
             f"<tr><td>{html.escape(name)}</td><td>{summary['accuracy']:.2%}</td>"
             f"<td>{summary['epochs']}</td><td>{summary['fit_time_s']:.1f}</td>"
-            f"<td>{summary['predict_time_10k_s'] * 1000:.1f}</td></tr>"
+            f"<td>{summary['predict_time_10k_s'] * 1000:.1f}</td>"
+            f"<td>{summary['rejection_for_0.5%_error']:.1%}</td>"
+            f"<td>{summary['expected_calibration_error']:.2%}</td></tr>"
         )
         report.sections.append(
             f"<h3>{html.escape(name)}: precision, recall and F1 per class</h3>"
-            + frame.to_html(float_format=lambda v: f"{v:.3f}", border=0)
+            + frame.to_html(
+                float_format=lambda v: f"{v:.3f}",
+                formatters={"support": "{:.0f}".format},
+                na_rep="",
+                border=0,
+            )
         )
     report.sections.insert(
         0,
         "<h2>Models</h2><table><tr><th>model</th><th>test accuracy</th>"
-        "<th>epochs</th><th>fit (s)</th><th>predict 10k (ms)</th></tr>"
+        "<th>epochs</th><th>fit (s)</th><th>predict 10k (ms)</th>"
+        "<th>rejected for 0.5% error</th><th>calibration error (ECE)</th></tr>"
         + "".join(rows)
         + "</table>",
     )
@@ -419,6 +435,31 @@ def _build(
                     model, X_test[0], y_test[0]
                 ),
                 "The probability of each digit for the first test image.",
+            ),
+        )
+        report.run(
+            f"error-reject ({name})",
+            lambda model=model, name=name: report.figure(
+                f"{name}: error against rejection",
+                f"error_reject_{name}",
+                inspect.ErrorRejectDisplay.from_estimator(
+                    model, X_test, y_test, name=name
+                ),
+                "The error rate among the accepted answers as the least confident "
+                "ones are rejected; the dot marks the rejection needed for 0.5% "
+                "error.",
+            ),
+        )
+        report.run(
+            f"reliability ({name})",
+            lambda model=model, name=name: report.figure(
+                f"{name}: reliability",
+                f"reliability_{name}",
+                inspect.ReliabilityDisplay.from_estimator(
+                    model, X_test, y_test, name=name
+                ),
+                "Accuracy against confidence: on the diagonal, the confidence "
+                "can be taken at its word.",
             ),
         )
     if fitted and len(fitted) >= 2:

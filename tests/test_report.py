@@ -10,6 +10,7 @@ from sklearn.pipeline import make_pipeline
 from skdigits import PixelScaler, ReluSoftmaxClassifier, SigmoidNetClassifier, inspect
 from skdigits.__main__ import main
 from skdigits.datasets import fetch_mnist
+from skdigits.metrics import expected_calibration_error, rejection_at_error
 
 SMALL = ["--max-iter", "2", "--tsne-samples", "500", "--n-images", "10"]
 
@@ -38,7 +39,14 @@ def test_index_images_all_exist_and_load(report_dir):
         "comparison",
     } | {
         f"{part}_{model}"
-        for part in ("confusion", "per_class", "misclassified", "confidence")
+        for part in (
+            "confusion",
+            "per_class",
+            "misclassified",
+            "confidence",
+            "error_reject",
+            "reliability",
+        )
         for model in ("SigmoidNetClassifier", "ReluSoftmaxClassifier")
     }
     assert {
@@ -67,6 +75,13 @@ def test_metrics_equal_what_the_estimators_score(report_dir, mnist_home):
         assert reported["epochs"] == 2
         recall_of_7 = np.mean(model.predict(X_test[y_test == 7]) == 7)
         assert reported["per_class"]["7"]["recall"] == pytest.approx(recall_of_7)
+        proba = model.predict_proba(X_test)
+        assert reported["rejection_for_0.5%_error"] == rejection_at_error(
+            y_test, proba, 0.005
+        )
+        assert reported["expected_calibration_error"] == pytest.approx(
+            expected_calibration_error(y_test, proba)
+        )
     assert set(metrics["timings_s"]) >= {"t-SNE", "fit models", "model comparison"}
 
 

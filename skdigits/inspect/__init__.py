@@ -20,16 +20,19 @@ from skdigits.inspect._evaluation import (
     classification_report_frame,
 )
 from skdigits.inspect._images import infer_image_shape, to_images
+from skdigits.inspect._trust import ErrorRejectDisplay, ReliabilityDisplay
 from skdigits.inspect._tsne import TSNEDisplay, tsne_embedding
 
 __all__ = [
     "AverageImageDisplay",
     "ConfusionMatrixPercentDisplay",
+    "ErrorRejectDisplay",
     "LabelDistributionDisplay",
     "MisclassifiedDisplay",
     "ModelComparisonDisplay",
     "PerClassAccuracyDisplay",
     "PredictionConfidenceDisplay",
+    "ReliabilityDisplay",
     "SampleGridDisplay",
     "TSNEDisplay",
     "classification_report_frame",
