@@ -22,6 +22,7 @@ _LAZY_NAMES = {
     "SigmoidNetClassifier": "neural_network",
     "ReluSoftmaxClassifier": "neural_network",
     "PixelScaler": "preprocessing",
+    "DigitNormalizer": "preprocessing",
 }
 
 __all__ = [*_SUBMODULES, *_LAZY_NAMES, "__version__"]
