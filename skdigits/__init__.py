@@ -16,6 +16,7 @@ _SUBMODULES = (
     "metrics",
     "neural_network",
     "preprocessing",
+    "reading",
 )
 _LAZY_NAMES = {
     "fetch_mnist": "datasets",

@@ -94,13 +94,17 @@ def ink_image(
         raise NoInkError("no ink stands out from the paper")
     image /= image.max()
     ink = image > otsu_threshold(image)
-    background = image[~ink]
-    spread = background.std() if background.size else 0.0
-    if image[ink].mean() - background.mean() < min_contrast * spread:
+    # The paper is what the border mostly is; its spread, robustly (a digit
+    # may touch the border): 1.4826 MAD is the standard deviation of noise.
+    border = np.concatenate([image[0], image[-1], image[:, 0], image[:, -1]])
+    paper_level = np.median(border)
+    spread = 1.4826 * np.median(np.abs(border - paper_level))
+    contrast = image[ink].mean() - paper_level
+    if contrast <= min_contrast * spread:
         raise NoInkError(
-            "no ink stands out from the paper (a blank or noisy field): "
-            f"contrast {(image[ink].mean() - background.mean()) / spread:.1f} "
-            f"standard deviations of the paper, below min_contrast={min_contrast}"
+            "no ink stands out from the paper (a blank or noisy field): the ink "
+            f"is {contrast / spread:.1f} standard deviations of the paper above "
+            f"it, below min_contrast={min_contrast}"
         )
     pieces, n_pieces = ndimage.label(ink, structure=np.ones((3, 3)))
     mass = ndimage.sum_labels(image, pieces, index=np.arange(1, n_pieces + 1))
@@ -130,6 +134,11 @@ def normalize_digit(
     ink = ink_image(
         image, polarity=polarity, min_contrast=min_contrast, min_piece=min_piece
     )
+    return place_ink(ink, box=box, size=size)
+
+
+def place_ink(ink: np.ndarray, *, box: int = 20, size: int = 28) -> np.ndarray:
+    """Ink (light on black, as `ink_image` gives it) to MNIST's geometry."""
     rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
     ink = ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
     scale = box / max(ink.shape)
