@@ -113,7 +113,14 @@ def test_model_names_are_escaped_and_figure_names_checked(tmp_path):
     report = report_module.Report(tmp_path)
     name = "<script>alert(1)</script>"
     report.metrics["models"] = {
-        name: {"accuracy": 1.0, "epochs": 1, "fit_time_s": 0, "predict_time_10k_s": 0}
+        name: {
+            "accuracy": 1.0,
+            "epochs": 1,
+            "fit_time_s": 0,
+            "predict_time_10k_s": 0,
+            "rejection_for_0.5%_error": 0.1,
+            "expected_calibration_error": 0.01,
+        }
     }
     report_module._metrics_tables(report, {name: model}, X, y)
     page = "".join(report.sections)
