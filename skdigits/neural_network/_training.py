@@ -34,7 +34,7 @@ class TrainingState:
     optimizer: list
 
     def to_numpy(self) -> "TrainingState":
-        """A copy in numpy arrays: picklable, and safe from buffer donation."""
+        """A copy in numpy arrays: picklable, and owned by no JAX buffer."""
         return TrainingState(
             [np.array(v) for v in self.trainable],
             [np.array(v) for v in self.non_trainable],
@@ -65,7 +65,9 @@ class Trainer:
         self.optimizer.build(self.model.trainable_variables)
         # The loss is computed from the logits, which is exact where the
         # probabilities underflow: the network without its output activation.
-        model = keras.Model(self.model.inputs, self.model.get_layer(LOGITS).output)
+        # The single input, not a list of one: Keras 3.6 warns when a list
+        # model is called with a tensor.
+        model = keras.Model(self.model.input, self.model.get_layer(LOGITS).output)
         assert [v.path for v in model.trainable_variables] == [
             v.path for v in self.model.trainable_variables
         ]
@@ -142,7 +144,11 @@ class Trainer:
             )
             return state, losses, weights
 
-        self._run_epoch = jax.jit(run_epoch, donate_argnums=0)
+        # No buffer donation: JAX may build an input from a numpy array
+        # without copying it (JAX 0.4.30 does), and a donated input is then
+        # overwritten in place, in memory the caller still holds (measured:
+        # early stopping kept the next epoch's weights, not the best ones).
+        self._run_epoch = jax.jit(run_epoch)
         self._jnp = jnp
 
     def initial_state(self, model, optimizer) -> TrainingState:
