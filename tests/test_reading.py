@@ -113,7 +113,7 @@ def test_reads_strings_of_mnist_test_digits(mnist_home):
         X_test.reshape(-1, 28, 28), y_test, n_strings=200, random_state=1
     )
     readings = [read_digits(field, model).text for field in fields]
-    # Measured 85.5% exact with 15 epochs (benchmarks/read_digit_strings.py);
+    # Measured 86.0% exact with 15 epochs (benchmarks/read_digit_strings.py);
     # the bounds leave two standard deviations of 200 strings.
     assert (
         np.mean([len(r) == len(t) for r, t in zip(readings, texts, strict=True)]) > 0.95
