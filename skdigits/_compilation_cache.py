@@ -8,9 +8,10 @@ compiles, unless the user has set up JAX's cache already.
 
 ``SKDIGITS_COMPILATION_CACHE`` moves the folder (a path, e.g. on a filesystem
 that Dask workers share) or switches the cache off (``0``, ``off``,
-``false``, ``no``). The folder is bounded (`MAX_BYTES`, least recently used
-entries go first) and safe to share between processes: JAX writes each entry
-under a new name and renames it into place.
+``false``, ``no``). The folder is bounded (JAX's
+``jax_compilation_cache_max_size``, set to `MAX_BYTES`: least recently used
+entries go first) and may be shared between processes (JAX locks it with
+filelock while it writes or evicts).
 """
 
 import os

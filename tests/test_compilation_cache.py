@@ -97,3 +97,28 @@ def test_an_unwritable_folder_warns_and_trains(tmp_path, digits):
         assert jax.config.jax_compilation_cache_dir is None
     finally:
         jax.config.update("jax_compilation_cache_dir", previous)
+
+
+def test_the_cache_is_bounded_and_caches_every_compilation(tmp_path, monkeypatch):
+    import jax
+
+    from skdigits._compilation_cache import MAX_BYTES, enable_compilation_cache
+
+    names = (
+        "jax_compilation_cache_dir",
+        "jax_compilation_cache_max_size",
+        "jax_persistent_cache_min_compile_time_secs",
+        "jax_persistent_cache_min_entry_size_bytes",
+    )
+    previous = {name: getattr(jax.config, name) for name in names}
+    monkeypatch.setenv("SKDIGITS_COMPILATION_CACHE", str(tmp_path / "cache"))
+    try:
+        jax.config.update("jax_compilation_cache_dir", None)
+        enable_compilation_cache()
+        assert jax.config.jax_compilation_cache_dir == str(tmp_path / "cache")
+        assert jax.config.jax_compilation_cache_max_size == MAX_BYTES
+        assert jax.config.jax_persistent_cache_min_compile_time_secs == 0
+        assert jax.config.jax_persistent_cache_min_entry_size_bytes == -1
+    finally:
+        for name, value in previous.items():
+            jax.config.update(name, value)

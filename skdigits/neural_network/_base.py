@@ -331,9 +331,7 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
             progress, model = self._train(
                 keras, spec, X, y, Y, sample_weight, progress, rng, seed, incremental
             )
-        self._commit(
-            spec, classes_, progress, model, rng, seed, continuing, incremental
-        )
+        self._commit(spec, classes_, progress, model, rng, seed, continuing)
 
     # Targets and weights ---------------------------------------------------
 
@@ -847,7 +845,7 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
         valid[:n_samples] = 1
         return padded.reshape(n_batches, -1), valid.reshape(n_batches, -1)
 
-    def _commit(self, spec, classes_, progress, model, rng, seed, continuing, inc):
+    def _commit(self, spec, classes_, progress, model, rng, seed, continuing):
         """Set every fitted attribute from the finished fit, at once."""
         history = {k: list(v) for k, v in getattr(self, "history_", {}).items()}
         if not continuing:
