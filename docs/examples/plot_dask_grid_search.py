@@ -12,8 +12,8 @@ with ``n_jobs=1``, bit for bit: each fit derives its randomness from
 ``random_state`` alone.
 
 It needs the ``distributed`` extra: ``pip install skdigits[distributed]``.
-Workers that share a filesystem share the compilation cache too: point
-``SKDIGITS_COMPILATION_CACHE`` at a shared folder.
+For workers on several machines to reuse one another's compiled code, point
+``SKDIGITS_COMPILATION_CACHE`` at a folder on a filesystem they share.
 """
 
 # %%
