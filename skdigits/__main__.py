@@ -77,6 +77,54 @@ def report(args: argparse.Namespace) -> None:
         raise SystemExit(f"error: these parts of the report failed: {failed}")
 
 
+def draw(args: argparse.Namespace) -> None:
+    """Serve a page where you draw digits and see them read."""
+    from skdigits.draw import default_model, load_model, make_server
+
+    if args.model is not None:
+        model = load_model(
+            args.model,
+            reject_threshold=args.reject_threshold,
+            pixel_max=args.pixel_max,
+            trusted=tuple(args.trust),
+        )
+    else:
+        model = default_model(
+            data_home=args.data_home, reject_threshold=args.reject_threshold
+        )
+    try:
+        server = make_server(model, host=args.host, port=args.port)
+    except OSError as exc:
+        raise OSError(
+            f"cannot listen on {args.host}:{args.port} ({exc.strerror or exc}); "
+            "pick another --port"
+        ) from exc
+    with server:
+        if args.host not in ("127.0.0.1", "localhost", "::1"):
+            print(
+                f"warning: listening on {args.host}: other machines can reach "
+                "the page and send it work.",
+                file=sys.stderr,
+            )
+        print(f"Reading with {model.description}.")
+        print(f"Draw at {server.url} (Ctrl-C stops the server)", flush=True)
+        server.serve_forever()
+
+
+def _probability(text: str) -> float:
+    value = float(text)
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"{text} is not a probability in [0, 1]")
+    return value
+
+
+def _positive(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text} is not positive")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m skdigits",
@@ -134,6 +182,53 @@ def build_parser() -> argparse.ArgumentParser:
         help="images in the sample and mistake grids (default: 30)",
     )
     report_parser.set_defaults(func=report)
+    draw_parser = commands.add_parser(
+        "draw",
+        help=draw.__doc__,
+        description="Serve a web page (on this machine only, unless --host says "
+        "otherwise) where you draw a digit or a short number and see it read: "
+        "the 28x28 images the model sees, the digits, their probabilities, and "
+        '"not sure" below the rejection threshold. With no --model, the default '
+        "ReluSoftmaxClassifier is trained on MNIST the first time and cached.",
+    )
+    draw_parser.add_argument(
+        "--model",
+        metavar="PATH",
+        default=None,
+        help="a fitted classifier of 784 MNIST pixels, saved with pickle, joblib "
+        "or skops (.skops); unpickling runs code from the file, so load only "
+        "files you trust",
+    )
+    draw_parser.add_argument(
+        "--port", type=int, default=8000, help="port (default: 8000; 0 picks one)"
+    )
+    draw_parser.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)"
+    )
+    draw_parser.add_argument(
+        "--reject-threshold",
+        type=_probability,
+        default=None,
+        help='digits read with a lower probability are "not sure" (default: the '
+        "default model's threshold for 0.5%% error on the MNIST test set; 0.9 "
+        "for a --model)",
+    )
+    draw_parser.add_argument(
+        "--pixel-max",
+        type=_positive,
+        default=None,
+        help="value of a fully inked pixel in the model's input (default: the "
+        "max_value of a PixelScaler that starts the pipeline, else 1.0)",
+    )
+    draw_parser.add_argument(
+        "--trust",
+        action="append",
+        default=[],
+        metavar="TYPE",
+        help="a type to trust in a .skops file, besides scikit-learn's and "
+        "skdigits' (repeatable)",
+    )
+    draw_parser.set_defaults(func=draw)
     return parser
 
 

@@ -20,6 +20,7 @@ __all__ = [
     "error_reject_curve",
     "expected_calibration_error",
     "rejection_at_error",
+    "threshold_at_error",
     "top_label_calibration_curve",
 ]
 
@@ -152,10 +153,54 @@ def rejection_at_error(
     >>> rejection_at_error([0, 1, 1, 0], y_proba, error=0.1)
     0.25
     """
-    rejection_rates, error_rates, _ = error_reject_curve(
+    rejection, _ = _operating_point(y_true, y_proba, error, labels, sample_weight)
+    return rejection
+
+
+def threshold_at_error(
+    y_true, y_proba, error=0.005, *, labels=None, sample_weight=None
+) -> float:
+    """The confidence threshold that brings the accepted answers' error to ``error``.
+
+    The threshold of `rejection_at_error`'s operating point: answers whose
+    highest probability is below it are rejected (e.g. ``reject_threshold``
+    of :func:`skdigits.reading.read_digits`).
+
+    Parameters
+    ----------
+    y_true, y_proba, labels, sample_weight
+        As in :func:`error_reject_curve`.
+
+    error : float, default=0.005
+        The error rate to reach among the accepted samples.
+
+    Returns
+    -------
+    threshold : float
+        The lowest threshold whose accepted samples' error is at most
+        ``error`` (``inf`` if only rejecting everything reaches it).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdigits.metrics import threshold_at_error
+    >>> y_proba = np.array([[0.9, 0.1], [0.2, 0.8], [0.6, 0.4], [0.7, 0.3]])
+    >>> threshold_at_error([0, 1, 1, 0], y_proba, error=0.1)
+    0.7
+    """
+    _, threshold = _operating_point(y_true, y_proba, error, labels, sample_weight)
+    return threshold
+
+
+def _operating_point(y_true, y_proba, error, labels, sample_weight):
+    """The least rejection whose error is at most ``error``, and its threshold."""
+    rejection_rates, error_rates, thresholds = error_reject_curve(
         y_true, y_proba, labels=labels, sample_weight=sample_weight
     )
-    return float(rejection_rates[error_rates <= error].min())
+    # Rejection decreases along the curve, and its first point (everything
+    # rejected) has no error: the last point within ``error`` is the best.
+    best = np.flatnonzero(error_rates <= error)[-1]
+    return float(rejection_rates[best]), float(thresholds[best])
 
 
 def top_label_calibration_curve(

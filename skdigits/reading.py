@@ -47,6 +47,13 @@ class DigitReading:
     probabilities : ndarray of shape (n_digits,)
         The probability of each predicted class.
 
+    proba : ndarray of shape (n_digits, n_classes)
+        Each digit's probability for every class, in the order of
+        ``classes``.
+
+    classes : ndarray of shape (n_classes,)
+        The estimator's classes.
+
     rejected : ndarray of shape (n_digits,) of bool
         Which digits fell below ``reject_threshold``.
 
@@ -61,6 +68,8 @@ class DigitReading:
     text: str
     digits: list
     probabilities: np.ndarray
+    proba: np.ndarray
+    classes: np.ndarray
     rejected: np.ndarray
     boxes: list
     images: np.ndarray
@@ -140,6 +149,7 @@ def read_digits(
     *,
     reject_threshold: float | None = None,
     polarity: str = "auto",
+    pixel_max: float = 1.0,
 ) -> DigitReading:
     """Read a line of handwritten digits.
 
@@ -150,8 +160,8 @@ def read_digits(
         reverse.
 
     estimator : fitted classifier with ``predict_proba``
-        Trained on MNIST's format: rows of 784 pixels in [0, 1], light ink
-        on black (e.g. fitted on ``X / 255`` of `fetch_mnist`).
+        Trained on MNIST's format: rows of 784 pixels, light ink on black,
+        in [0, ``pixel_max``].
 
     reject_threshold : float, default=None
         A digit whose highest probability is below it is rejected, and shown
@@ -160,6 +170,12 @@ def read_digits(
 
     polarity : {"auto", "dark_on_light", "light_on_dark"}, default="auto"
         The ink's polarity.
+
+    pixel_max : float, default=1.0
+        The value of a fully inked pixel in what ``estimator`` takes: 1.0
+        for a classifier fitted on ``X / 255`` of `fetch_mnist`, 255.0 for
+        a pipeline that starts with ``PixelScaler()`` and is fitted on
+        `fetch_mnist`'s pixels.
 
     Returns
     -------
@@ -177,7 +193,7 @@ def read_digits(
         proba = np.zeros((0, len(estimator.classes_)))
     else:
         images = np.stack([place_ink(segment.ink) for segment in segments])
-        proba = estimator.predict_proba(images.reshape(len(images), -1))
+        proba = estimator.predict_proba(images.reshape(len(images), -1) * pixel_max)
     best = proba.argmax(axis=1)
     probabilities = proba.max(axis=1)
     rejected = (
@@ -194,6 +210,8 @@ def read_digits(
         text=text,
         digits=digits,
         probabilities=probabilities,
+        proba=proba,
+        classes=np.asarray(estimator.classes_),
         rejected=rejected,
         boxes=[segment.box for segment in segments],
         images=images,

@@ -16,6 +16,7 @@ from skdigits.metrics import (
     error_reject_curve,
     expected_calibration_error,
     rejection_at_error,
+    threshold_at_error,
     top_label_calibration_curve,
 )
 
@@ -79,6 +80,26 @@ def test_rejection_at_error(predictions):
         expected = min(r for r, e in zip(rejection, error, strict=True) if e <= target)
         assert rejection_at_error(y_true, y_proba, target) == pytest.approx(expected)
     assert rejection_at_error(y_true, y_proba, 1.0) == 0.0
+
+
+def test_threshold_at_error_reaches_the_error(predictions):
+    y_true, y_proba, _, _ = predictions
+    confidence = y_proba.max(axis=1)
+    correct = y_proba.argmax(axis=1) == y_true
+    for target in (0.0, 0.005, 0.02, 0.5):
+        threshold = threshold_at_error(y_true, y_proba, target)
+        accepted = confidence >= threshold
+        # Accepting at the threshold meets the target, with the rejection
+        # rejection_at_error names, and the next lower confidence would not.
+        assert np.mean(~correct[accepted]) <= target + 1e-12
+        assert 1 - accepted.mean() == pytest.approx(
+            rejection_at_error(y_true, y_proba, target)
+        )
+        lower = confidence[confidence < threshold]
+        if len(lower):
+            more = confidence >= lower.max()
+            assert np.mean(~correct[more]) > target
+    assert threshold_at_error(y_true, y_proba, 1.0) == confidence.min()
 
 
 def test_calibration_equals_the_direct_computation(predictions):

@@ -85,6 +85,9 @@ def test_rejected_digits_read_as_question_marks():
     assert reading.text == "4?7"
     assert reading.rejected.tolist() == [False, True, False]
     np.testing.assert_allclose(reading.probabilities, [0.99, 0.6, 0.95])
+    assert reading.proba.shape == (3, 10)
+    np.testing.assert_array_equal(reading.proba.max(axis=1), reading.probabilities)
+    np.testing.assert_array_equal(reading.classes, np.arange(10))
     assert reading.images.shape == (3, 28, 28)
     assert [box[1] for box in reading.boxes] == [20, 90, 160]
 

@@ -1,0 +1,282 @@
+"""The model the drawing page reads with: a user's file, or the default one.
+
+A user's model is a fitted classifier saved with pickle/joblib, or with
+skops (``.skops``: loaded without running arbitrary code; types outside
+scikit-learn and skdigits must be trusted by name). With no model given, the
+default ``PixelScaler() -> ReluSoftmaxClassifier()`` is trained on MNIST's
+60,000 training images once, then loaded from the user's cache folder.
+"""
+
+import os
+import pickle
+import tempfile
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+from sklearn.exceptions import NotFittedError
+from sklearn.pipeline import Pipeline
+from sklearn.utils.validation import check_is_fitted
+
+import skdigits
+from skdigits.preprocessing import PixelScaler
+
+__all__ = ["ServedModel", "default_model", "default_model_path", "load_model"]
+
+# The rejection threshold of the default model: the one that brings its error
+# on the MNIST test set down to this (LeCun et al.'s operating point).
+TARGET_ERROR = 0.005
+# For a user's model, whose error-reject curve is unknown.
+DEFAULT_REJECT_THRESHOLD = 0.9
+
+
+@dataclass(frozen=True)
+class ServedModel:
+    """A classifier of 784 MNIST pixels, with what the page says about it.
+
+    Attributes
+    ----------
+    estimator : fitted classifier with ``predict_proba``
+
+    description : str
+        One line for the page: what the model is, and how good.
+
+    reject_threshold : float
+        Digits whose highest probability is below it are "not sure".
+
+    pixel_max : float
+        The value of a fully inked pixel in what ``estimator`` takes.
+    """
+
+    estimator: object
+    description: str
+    reject_threshold: float
+    pixel_max: float
+
+
+def infer_pixel_max(estimator) -> float:
+    """255-scale input for a pipeline starting with `PixelScaler`, else 1.0."""
+    if isinstance(estimator, Pipeline) and isinstance(estimator[0], PixelScaler):
+        return float(estimator[0].max_value)
+    return 1.0
+
+
+def check_servable(estimator, source: str) -> None:
+    """Refuse what cannot read 28x28 digits, naming ``source``."""
+    if not hasattr(estimator, "predict_proba") or not hasattr(estimator, "classes_"):
+        raise ValueError(
+            f"{source} is not a fitted classifier with predict_proba (got "
+            f"{type(estimator).__name__})."
+        )
+    try:
+        check_is_fitted(estimator)
+    except NotFittedError as exc:
+        raise ValueError(f"{source} holds an unfitted estimator.") from exc
+    n_features = getattr(estimator, "n_features_in_", 784)
+    if n_features != 784:
+        raise ValueError(
+            f"{source} takes {n_features} features; the drawing page gives it "
+            "28x28 = 784 MNIST pixels."
+        )
+
+
+def load_model(
+    path,
+    *,
+    reject_threshold: float | None = None,
+    pixel_max: float | None = None,
+    trusted: tuple[str, ...] = (),
+) -> ServedModel:
+    """Load a fitted classifier of MNIST pixels from a file.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A ``.skops`` file (needs the ``skops`` package), or any file that
+        ``joblib.load`` reads (pickle or joblib). Unpickling runs code from
+        the file: load only files you trust.
+
+    reject_threshold : float, default=None
+        Digits read with a lower probability are shown as "not sure";
+        None means 0.9.
+
+    pixel_max : float, default=None
+        The value of a fully inked pixel in the model's input; None infers
+        it: the pipeline's `PixelScaler` ``max_value`` when it starts with
+        one, else 1.0.
+
+    trusted : tuple of str, default=()
+        For ``.skops`` files: types to trust besides scikit-learn's and
+        skdigits' own (as ``skops.io.get_untrusted_types`` names them).
+
+    Returns
+    -------
+    model : ServedModel
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no model file at {path}")
+    if path.suffix == ".skops":
+        estimator = _load_skops(path, trusted)
+    else:
+        import joblib
+
+        try:
+            estimator = joblib.load(path)
+        except Exception as exc:  # a damaged pickle raises anything
+            raise ValueError(
+                f"{path} is not a readable pickle or joblib file: {exc}"
+            ) from exc
+    check_servable(estimator, str(path))
+    name = _describe(estimator)
+    return ServedModel(
+        estimator=estimator,
+        description=f"{name} from {path.name}",
+        reject_threshold=(
+            DEFAULT_REJECT_THRESHOLD if reject_threshold is None else reject_threshold
+        ),
+        pixel_max=infer_pixel_max(estimator) if pixel_max is None else pixel_max,
+    )
+
+
+def _load_skops(path: Path, trusted: tuple[str, ...]):
+    try:
+        import skops.io as sio
+    except ImportError as exc:
+        raise ImportError(
+            f"{path} is a skops file; reading it needs skops: pip install skops"
+        ) from exc
+    untrusted = sio.get_untrusted_types(file=path)
+    ours = [name for name in untrusted if name.startswith("skdigits.")]
+    unknown = sorted(set(untrusted) - set(ours) - set(trusted))
+    if unknown:
+        raise ValueError(
+            f"{path} holds types that are not trusted: {', '.join(unknown)}. "
+            "If you trust the file, name them with --trust."
+        )
+    return sio.load(path, trusted=[*ours, *trusted])
+
+
+def _describe(estimator) -> str:
+    final = estimator[-1] if isinstance(estimator, Pipeline) else estimator
+    return type(final).__name__
+
+
+def default_model_path() -> Path:
+    """Where the default model is cached, per skdigits version.
+
+    ``$XDG_CACHE_HOME/skdigits/models``, else ``~/.cache/skdigits/models``.
+    """
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "skdigits" / "models" / f"draw-{skdigits.__version__}.pkl"
+
+
+def default_model(
+    *, data_home=None, path=None, reject_threshold: float | None = None
+) -> ServedModel:
+    """The default model: loaded from the cache, or trained on MNIST and cached.
+
+    Training fits ``PixelScaler() -> ReluSoftmaxClassifier(random_state=0)``
+    on the 60,000 MNIST training images, printing its progress, and measures
+    on the 10,000 test images its accuracy and the probability threshold that
+    brings its error down to 0.5%. A cache file that cannot be read is
+    replaced, with a warning.
+
+    Parameters
+    ----------
+    data_home : str or path-like, default=None
+        MNIST's cache folder (see `skdigits.datasets.fetch_mnist`).
+
+    path : str or path-like, default=None
+        The cache file; None means `default_model_path`.
+
+    reject_threshold : float, default=None
+        Overrides the measured threshold.
+
+    Returns
+    -------
+    model : ServedModel
+    """
+    path = default_model_path() if path is None else Path(path)
+    saved = _read_cached(path)
+    if saved is None:
+        saved = _train_default(data_home)
+        _write_cached(saved, path)
+    accuracy, threshold = saved["accuracy"], saved["reject_threshold"]
+    return ServedModel(
+        estimator=saved["estimator"],
+        description=(
+            f"default ReluSoftmaxClassifier ({accuracy:.2%} on the MNIST test set)"
+        ),
+        reject_threshold=threshold if reject_threshold is None else reject_threshold,
+        pixel_max=infer_pixel_max(saved["estimator"]),
+    )
+
+
+def _read_cached(path: Path) -> dict | None:
+    if not path.is_file():
+        return None
+    try:
+        with path.open("rb") as file:
+            saved = pickle.load(file)
+        check_servable(saved["estimator"], str(path))
+        float(saved["accuracy"]), float(saved["reject_threshold"])
+    except Exception as exc:  # any damage means: train again
+        warnings.warn(
+            f"The cached default model {path} cannot be used ({exc!r}); "
+            "training it again.",
+            stacklevel=3,
+        )
+        return None
+    return saved
+
+
+def _train_default(data_home) -> dict:
+    from skdigits.datasets import fetch_mnist
+    from skdigits.metrics import threshold_at_error
+    from skdigits.report import fit_models
+
+    X_train, y_train = fetch_mnist(data_home=data_home, return_X_y=True)
+    X_test, y_test = fetch_mnist(data_home=data_home, subset="test", return_X_y=True)
+    print(
+        f"Training the default model on {len(X_train)} MNIST images "
+        "(once; it is cached for the next time).",
+        flush=True,
+    )
+    fitted, metrics = fit_models(
+        ["relu"], X_train, y_train, X_test, y_test, max_iter=200, random_state=0
+    )
+    (name,) = fitted
+    estimator = fitted[name]
+    threshold = threshold_at_error(
+        y_test,
+        estimator.predict_proba(X_test),
+        TARGET_ERROR,
+        labels=estimator.classes_,
+    )
+    return {
+        "estimator": estimator,
+        "accuracy": metrics[name]["accuracy"],
+        "reject_threshold": threshold,
+    }
+
+
+def _write_cached(saved: dict, path: Path) -> None:
+    """Write ``saved`` to ``path`` whole or not at all; warn if it cannot."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(
+            dir=path.parent, prefix=f".{path.name}.", suffix=".part", delete=False
+        ) as file:
+            pickle.dump(saved, file, protocol=pickle.HIGHEST_PROTOCOL)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(file.name, path)
+    except OSError as exc:
+        if "file" in locals():
+            Path(file.name).unlink(missing_ok=True)
+        warnings.warn(
+            f"The default model could not be cached in {path} ({exc}); it will "
+            "be trained again next time.",
+            stacklevel=3,
+        )
