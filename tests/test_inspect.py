@@ -244,6 +244,34 @@ def test_model_comparison(split, logistic, network):
         ModelComparisonDisplay.from_estimators({"one": logistic}, X_test, y_test)
 
 
+def test_model_comparison_texts_overlap_nothing(split, logistic, network):
+    """Titles, labels and the legend stay clear of each other and of the data."""
+    _, X_test, _, y_test = split
+    models = {"LogisticRegression": logistic, "SigmoidNetClassifier (long)": network}
+    display = ModelComparisonDisplay.from_estimators(models, X_test, y_test)
+    figure = display.figure_
+    figure.canvas.draw()
+    renderer = figure.canvas.get_renderer()
+    texts = [
+        text
+        for ax in display.axes_
+        for text in (ax.title, ax.xaxis.label, ax.yaxis.label)
+        if text.get_text()
+    ]
+    boxes = [text.get_window_extent(renderer) for text in texts]
+    for i, first in enumerate(boxes):
+        for j, second in enumerate(boxes[i + 1 :], start=i + 1):
+            assert not first.overlaps(second), (texts[i], texts[j])
+        for ax in display.axes_:
+            if texts[i].axes is not ax:
+                assert not first.overlaps(ax.get_window_extent(renderer)), (texts[i], ax)
+    class_ax = display.axes_[2]
+    legend = class_ax.get_legend().get_window_extent(renderer)
+    for ax in display.axes_:
+        assert not legend.overlaps(ax.get_window_extent(renderer))
+    assert [t.get_text() for t in class_ax.get_legend().get_texts()] == list(models)
+
+
 def test_classification_report_frame(split, logistic):
     _, X_test, _, y_test = split
     frame = classification_report_frame(y_test, logistic.predict(X_test))

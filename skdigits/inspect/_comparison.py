@@ -77,7 +77,9 @@ class ModelComparisonDisplay:
 
         from skdigits.inspect._images import panel_axes, plain_text
 
-        self.figure_, self.axes_ = panel_axes(4, ax=ax, n_cols=2, panel_size=5)
+        self.figure_, self.axes_ = panel_axes(
+            4, ax=ax, n_cols=2, panel_size=5, layout="constrained"
+        )
         accuracy_ax, loss_ax, class_ax, difference_ax = self.axes_
 
         summary = self.summary.reset_index(names="model")
@@ -95,6 +97,7 @@ class ModelComparisonDisplay:
                 va="bottom",
                 fontsize=9,
             )
+        accuracy_ax.set_xlabel("")
         accuracy_ax.set_title("Test accuracy")
 
         for name, curve in self.loss_curves.items():
@@ -116,6 +119,15 @@ class ModelComparisonDisplay:
         )
         class_ax.set_ylim(max(0.0, per_class["accuracy"].min() - 0.05), 1.0)
         class_ax.set_title("Accuracy per class")
+        # Below the panel, where it hides no bar.
+        sns.move_legend(
+            class_ax,
+            "upper center",
+            bbox_to_anchor=(0.5, -0.12),
+            ncol=min(len(self.summary), 3),
+            title=None,
+            frameon=False,
+        )
 
         names = list(self.summary.index[:2])
         limit = np.abs(self.confusion_difference).max() or 1.0
@@ -135,7 +147,8 @@ class ModelComparisonDisplay:
         difference_ax.set_xlabel("predicted")
         difference_ax.set_ylabel("true")
         difference_ax.set_title(
-            f"Confusion (%): {plain_text(names[-1])} minus {plain_text(names[0])}"
+            "Confusion difference (%)\n"
+            f"{plain_text(names[-1])} minus {plain_text(names[0])}"
         )
         return self
 

@@ -18,12 +18,13 @@ def plain_text(value) -> str:
     return str(value).replace("$", r"\$")
 
 
-def panel_axes(n_panels: int, ax=None, n_cols=None, panel_size=1.6):
+def panel_axes(n_panels: int, ax=None, n_cols=None, panel_size=1.6, layout=None):
     """A figure and ``n_panels`` axes in a grid.
 
-    With ``ax`` None, a new figure; with one Axes, its area is split into the
-    grid (as scikit-learn's PartialDependenceDisplay does); with an array of
-    axes, those, which must be at least ``n_panels``.
+    With ``ax`` None, a new figure (with matplotlib's ``layout``, e.g.
+    "constrained"); with one Axes, its area is split into the grid (as
+    scikit-learn's PartialDependenceDisplay does); with an array of axes,
+    those, which must be at least ``n_panels``.
     """
     import matplotlib.pyplot as plt
 
@@ -35,6 +36,7 @@ def panel_axes(n_panels: int, ax=None, n_cols=None, panel_size=1.6):
             n_cols,
             figsize=(panel_size * n_cols, panel_size * n_rows + 0.4),
             squeeze=False,
+            layout=layout,
         )
         axes = axes.ravel()
     elif hasattr(ax, "get_subplotspec"):
