@@ -65,6 +65,7 @@ def report(args: argparse.Namespace) -> None:
         tsne_samples=args.tsne_samples,
         n_images=args.n_images,
         data_home=args.data_home,
+        self_contained=args.self_contained,
     )
     print()
     for name, values in metrics.get("models", {}).items():
@@ -180,6 +181,12 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         default=30,
         help="images in the sample and mistake grids (default: 30)",
+    )
+    report_parser.add_argument(
+        "--self-contained",
+        action="store_true",
+        help="put the images in index.html itself, so that the one file can be "
+        "mailed (they are also written to DIR/figures)",
     )
     report_parser.set_defaults(func=report)
     draw_parser = commands.add_parser(

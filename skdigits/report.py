@@ -9,6 +9,7 @@ The report is built in a folder beside ``DIR`` and swapped in when complete:
 is interrupted or two run at once.
 """
 
+import base64
 import html
 import json
 import os
@@ -27,15 +28,41 @@ import numpy as np
 MODEL_NAMES = {"sigmoid": "SigmoidNetClassifier", "relu": "ReluSoftmaxClassifier"}
 
 
+@dataclass(frozen=True)
+class FigureSection:
+    """A figure of the report: its heading, caption, and ``figures/<name>.png``."""
+
+    title: str
+    name: str
+    caption: str = ""
+
+    def html(self, output: Path, *, inline: bool) -> str:
+        """The section; with ``inline``, the image is in the page itself."""
+        source = f"figures/{self.name}.png"
+        if inline:
+            data = base64.b64encode((output / source).read_bytes()).decode()
+            source = f"data:image/png;base64,{data}"
+        return (
+            f'<h3 id="{self.name}">{html.escape(self.title)}</h3>'
+            f"<p>{html.escape(self.caption)}</p>"
+            f'<img src="{source}" alt="{html.escape(self.title)}">'
+        )
+
+
 @dataclass
 class Report:
-    """What the report collects as it goes: sections, metrics and failures."""
+    """What the report collects as it goes: sections, metrics and failures.
+
+    A section is HTML, or a `FigureSection`, rendered when the page is
+    written.
+    """
 
     output: Path
     sections: list = field(default_factory=list)
     metrics: dict = field(default_factory=dict)
     failures: list = field(default_factory=list)
     timings: dict = field(default_factory=dict)
+    self_contained: bool = False
 
     def run(self, part: str, function: Callable, *args, **kwargs):
         """Run one part; on failure, record and print which, and go on."""
@@ -69,10 +96,7 @@ class Report:
         path.parent.mkdir(parents=True, exist_ok=True)
         display.figure_.savefig(path, dpi=90, bbox_inches="tight")
         plt.close(display.figure_)
-        self.sections.append(
-            f"<h3>{html.escape(title)}</h3><p>{html.escape(caption)}</p>"
-            f'<img src="figures/{name}.png" alt="{html.escape(title)}">'
-        )
+        self.sections.append(FigureSection(title, name, caption))
 
 
 def progress_callback(name: str, every: int):
@@ -203,6 +227,7 @@ def build_report(
     tsne_samples=10_000,
     n_images=30,
     data_home=None,
+    self_contained=False,
 ) -> dict:
     """Fit the models on MNIST and write the report to ``output``.
 
@@ -228,6 +253,11 @@ def build_report(
 
     data_home : str or path, default=None
         Folder of the MNIST cache.
+
+    self_contained : bool, default=False
+        Whether ``index.html`` holds its images (as data URIs), so that the
+        one file can be mailed or moved; the images are also written to
+        ``figures/``.
 
     Returns
     -------
@@ -258,6 +288,7 @@ def build_report(
             tsne_samples=tsne_samples,
             n_images=n_images,
             data_home=data_home,
+            self_contained=self_contained,
         )
         _swap_in(building, output)
     finally:
@@ -314,7 +345,15 @@ def _swap_in(building: Path, output: Path) -> None:
 
 
 def _build(
-    output, *, models, max_iter, random_state, tsne_samples, n_images, data_home
+    output,
+    *,
+    models,
+    max_iter,
+    random_state,
+    tsne_samples,
+    n_images,
+    data_home,
+    self_contained,
 ):
     import matplotlib
 
@@ -322,7 +361,7 @@ def _build(
     from skdigits import inspect
     from skdigits.datasets import fetch_mnist
 
-    report = Report(output)
+    report = Report(output, self_contained=self_contained)
     start = time.perf_counter()
 
     data = report.run(
@@ -335,6 +374,7 @@ def _build(
     if data is None:
         return _write(report, start)
     (X_train, y_train), (X_test, y_test) = data
+    report.metrics["data"] = {"train": len(X_train), "test": len(X_test)}
 
     report.run(
         "sample grid",
@@ -488,17 +528,69 @@ def _write(report: Report, start: float) -> dict:
         f"<pre>{html.escape(f['traceback'])}</pre></li>"
         for f in report.failures
     )
+    sections = [
+        section.html(report.output, inline=report.self_contained)
+        if isinstance(section, FigureSection)
+        else section
+        for section in report.sections
+    ]
     page = (
         "<!DOCTYPE html><html><head><meta charset='utf-8'>"
         "<title>skdigits report</title><style>"
         "body{font-family:sans-serif;max-width:1100px;margin:auto}"
         "img{max-width:100%}table{border-collapse:collapse}"
-        "td,th{padding:2px 8px;text-align:right}</style></head><body>"
+        "td,th{padding:2px 8px;text-align:right}"
+        ".summary li{margin:2px 0}</style></head><body>"
         "<h1>skdigits report: MNIST</h1>"
-        + (f"<h2>Failed parts</h2><ul>{failures}</ul>" if failures else "")
-        + "".join(report.sections)
+        + _summary(report)
+        + (f"<h2 id='failed'>Failed parts</h2><ul>{failures}</ul>" if failures else "")
+        + "".join(sections)
         + f"<p>Total time: {report.metrics['total_time_s']:.1f} s.</p>"
         "</body></html>"
     )
     (report.output / "index.html").write_text(page, encoding="utf-8")
     return report.metrics
+
+
+def _summary(report: Report) -> str:
+    """The report in a few lines, and its contents, for the top of the page."""
+    metrics = report.metrics
+    lines = []
+    if "data" in metrics:
+        lines.append(
+            f"MNIST: {metrics['data']['train']:,} training and "
+            f"{metrics['data']['test']:,} test images."
+        )
+    models = metrics.get("models", {})
+    for name, values in models.items():
+        lines.append(
+            f"<b>{html.escape(name)}</b>: {values['accuracy']:.2%} test accuracy; "
+            f"rejects {values['rejection_for_0.5%_error']:.1%} of the test images "
+            "for 0.5% error; calibration error "
+            f"{values['expected_calibration_error']:.2%}; "
+            f"{values['epochs']} epochs in {values['fit_time_s']:.1f} s."
+        )
+    if len(models) >= 2:
+        best = max(models, key=lambda name: models[name]["accuracy"])
+        lines.append(f"Most accurate: <b>{html.escape(best)}</b>.")
+    n_parts = len(report.timings)
+    lines.append(
+        f"<a href='#failed'>{len(report.failures)} of {n_parts} parts failed</a>."
+        if report.failures
+        else f"All {n_parts} parts succeeded in {metrics['total_time_s']:.0f} s."
+    )
+    contents = "".join(
+        f"<li><a href='#{section.name}'>{html.escape(section.title)}</a></li>"
+        for section in report.sections
+        if isinstance(section, FigureSection)
+    )
+    return (
+        "<h2>Summary</h2><ul class='summary'>"
+        + "".join(f"<li>{line}</li>" for line in lines)
+        + "</ul>"
+        + (
+            f"<details><summary>Contents</summary><ul>{contents}</ul></details>"
+            if contents
+            else ""
+        )
+    )

@@ -1,7 +1,9 @@
 """The report command on the real MNIST, with few epochs and a small t-SNE."""
 
+import base64
 import json
 import re
+import shutil
 
 import numpy as np
 import pytest
@@ -115,3 +117,55 @@ def test_a_failed_part_is_reported_and_the_rest_written(
     assert "Failed parts" in page
     assert "no embedding today" in page
     assert "t-SNE FAILED" in capsys.readouterr().out
+
+
+@pytest.mark.mnist
+def test_the_summary_opens_the_page(report_dir):
+    page = (report_dir / "index.html").read_text()
+    metrics = json.loads((report_dir / "metrics.json").read_text())
+    summary = page[page.index("<h2>Summary</h2>") : page.index("<h2>Models</h2>")]
+    assert page.index("<h2>Summary</h2>") < page.index("<img")
+    assert "60,000 training and 10,000 test images" in summary
+    for name, values in metrics["models"].items():
+        assert f"<b>{name}</b>: {values['accuracy']:.2%} test accuracy" in summary
+        assert f"rejects {values['rejection_for_0.5%_error']:.1%}" in summary
+    best = max(metrics["models"], key=lambda n: metrics["models"][n]["accuracy"])
+    assert f"Most accurate: <b>{best}</b>" in summary
+    assert f"All {len(metrics['timings_s'])} parts succeeded" in summary
+    # The contents link to every figure, and every link has its target.
+    links = re.findall(r"<a href='#([^']+)'>", summary)
+    targets = re.findall(r'<h3 id="([^"]+)">', page)
+    assert links == targets
+    assert len(targets) == len(re.findall(r"<img ", page))
+
+
+@pytest.mark.mnist
+def test_a_self_contained_report_is_one_file(mnist_home, tmp_path):
+    output = tmp_path / "report"
+    code = main(
+        [
+            "--data-home",
+            str(mnist_home),
+            "report",
+            "--output",
+            str(output),
+            "--models",
+            "sigmoid",
+            "--self-contained",
+            *SMALL,
+        ]
+    )
+    assert code == 0
+    # Mailed: the page alone, away from its folder.
+    mailed = tmp_path / "mailed.html"
+    shutil.move(output / "index.html", mailed)
+    page = mailed.read_text()
+    assert "figures/" not in page
+    sources = re.findall(r'<img src="([^"]+)"', page)
+    names = re.findall(r'<h3 id="([^"]+)">', page)
+    assert len(sources) == len(names) >= 10
+    for name, source in zip(names, sources, strict=True):
+        prefix = "data:image/png;base64,"
+        assert source.startswith(prefix)
+        png = base64.b64decode(source.removeprefix(prefix), validate=True)
+        assert png == (output / "figures" / f"{name}.png").read_bytes()
