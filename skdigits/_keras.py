@@ -5,6 +5,7 @@ import random
 import sys
 
 from skdigits._compilation_cache import enable_compilation_cache
+from skdigits._xla_threads import limit_xla_threads
 
 REQUIRED_BACKEND = "jax"
 
@@ -20,7 +21,9 @@ def import_keras():
     Keras.
 
     The first import switches on skdigits' persistent compilation cache
-    (``skdigits._compilation_cache``) and leaves numpy's and Python's global
+    (``skdigits._compilation_cache``), keeps XLA's CPU threads within the
+    process's ``OMP_NUM_THREADS`` (``skdigits._xla_threads``: joblib's and
+    Dask's workers are given one) and leaves numpy's and Python's global
     random states as they were: JAX draws from numpy's global generator when
     it is imported (``jax/_src/clusters/k8s_cluster.py``), and a fit must
     not touch them.
@@ -36,6 +39,7 @@ def import_keras():
                 # Before Keras' import compiles anything: JAX reads the
                 # cache's setting at its first compilation.
                 enable_compilation_cache()
+                limit_xla_threads()
             import keras
         finally:
             np.random.set_state(numpy_state)  # noqa: NPY002
