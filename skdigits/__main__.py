@@ -119,6 +119,13 @@ def _probability(text: str) -> float:
     return value
 
 
+def _port(text: str) -> int:
+    value = int(text)
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"{text} is not a port (0 to 65535)")
+    return value
+
+
 def _positive(text: str) -> float:
     value = float(text)
     if not value > 0:
@@ -207,7 +214,7 @@ def build_parser() -> argparse.ArgumentParser:
         "files you trust",
     )
     draw_parser.add_argument(
-        "--port", type=int, default=8000, help="port (default: 8000; 0 picks one)"
+        "--port", type=_port, default=8000, help="port (default: 8000; 0 picks one)"
     )
     draw_parser.add_argument(
         "--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)"

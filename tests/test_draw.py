@@ -420,7 +420,12 @@ def test_the_command_names_a_busy_port_and_a_missing_model(tmp_path, bar_model):
     _, err = process.communicate(timeout=60)
     assert process.returncode == 1
     assert "no model file" in err
-    process = draw_command("--model", str(path), "--reject-threshold", "2")
-    _, err = process.communicate(timeout=60)
-    assert process.returncode == 2
-    assert "not a probability" in err
+    for option, value, words in [
+        ("--reject-threshold", "2", "not a probability"),
+        ("--port", "70000", "not a port"),
+        ("--pixel-max", "0", "not positive"),
+    ]:
+        process = draw_command("--model", str(path), option, value)
+        _, err = process.communicate(timeout=60)
+        assert process.returncode == 2
+        assert words in err

@@ -264,7 +264,10 @@ def test_model_comparison_texts_overlap_nothing(split, logistic, network):
             assert not first.overlaps(second), (texts[i], texts[j])
         for ax in display.axes_:
             if texts[i].axes is not ax:
-                assert not first.overlaps(ax.get_window_extent(renderer)), (texts[i], ax)
+                assert not first.overlaps(ax.get_window_extent(renderer)), (
+                    texts[i],
+                    ax,
+                )
     class_ax = display.axes_[2]
     legend = class_ax.get_legend().get_window_extent(renderer)
     for ax in display.axes_:
