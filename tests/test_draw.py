@@ -429,3 +429,24 @@ def test_the_command_names_a_busy_port_and_a_missing_model(tmp_path, bar_model):
         _, err = process.communicate(timeout=60)
         assert process.returncode == 2
         assert words in err
+
+
+def test_a_stalled_client_neither_blocks_others_nor_stays(server, monkeypatch):
+    import socket
+
+    from skdigits.draw._server import DrawRequestHandler
+
+    monkeypatch.setattr(DrawRequestHandler, "timeout", 1)
+    host, port = server.server_address[:2]
+    stalled = socket.create_connection((host, port), timeout=30)
+    try:
+        stalled.sendall(
+            b'POST /read HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{"wid'
+        )
+        # Another client is served meanwhile.
+        status, _ = request(server, "GET", "/model")
+        assert status == 200
+        # The stalled one is dropped once its timeout passes, with no answer.
+        assert stalled.recv(1024) == b""
+    finally:
+        stalled.close()
