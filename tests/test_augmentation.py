@@ -5,7 +5,7 @@ import warnings
 
 import numpy as np
 import pytest
-from scipy.ndimage import map_coordinates
+from scipy.ndimage import gaussian_filter, map_coordinates
 from sklearn.exceptions import ConvergenceWarning
 
 from skdigits._keras import import_keras
@@ -17,6 +17,7 @@ from skdigits.augmentation import (  # noqa: E402
     affine_distort,
     elastic_displacements,
     elastic_distort,
+    random_blur,
     warp,
 )
 
@@ -53,6 +54,36 @@ def test_identity_without_distortion(strokes):
     np.testing.assert_allclose(elastic_distort(key, strokes, alpha=0.0), strokes)
     identity = affine_distort(key, strokes, rotation=0, scale=0, shear=0, translation=0)
     np.testing.assert_allclose(identity, strokes, atol=1e-6)
+
+
+def test_random_blur_is_a_gaussian_of_a_random_width(strokes):
+    key = jax.random.key(5)
+    blurred = np.asarray(random_blur(key, strokes, max_sigma=1.5))
+    sigmas = np.asarray(jax.random.uniform(key, (8,), minval=0.0, maxval=1.5))
+    assert np.ptp(sigmas) > 0.3  # the widths differ between images
+    for image, sigma, got in zip(strokes, sigmas, blurred, strict=True):
+        # scipy's filter, untruncated, zeros outside; the peak kept.
+        want = gaussian_filter(image, sigma, mode="constant", truncate=30.0)
+        want *= image.max() / want.max()
+        np.testing.assert_allclose(got, want, atol=1e-5)
+        assert got.max() == pytest.approx(image.max(), rel=1e-6)
+    # Blurring spreads the ink: more pixels are inked.
+    assert np.all(
+        (blurred > 0.05).sum(axis=(1, 2)) >= (strokes > 0.05).sum(axis=(1, 2))
+    )
+
+
+def test_affine_blur_is_off_by_default_and_keeps_the_other_draws(strokes):
+    key = jax.random.key(2)
+    sharp = affine_distort(key, strokes)
+    assert np.array_equal(affine_distort(key, strokes, blur=0.0), sharp)
+    soft = np.asarray(affine_distort(key, strokes, blur=1.5))
+    # The same rotation, scale, shear and shift, blurred: the centres of
+    # mass stay where the sharp ones are.
+    rows = np.arange(28)[None, :, None]
+    centre = lambda x: (x * rows).sum(axis=(1, 2)) / x.sum(axis=(1, 2))  # noqa: E731
+    np.testing.assert_allclose(centre(soft), centre(np.asarray(sharp)), atol=0.3)
+    assert not np.allclose(soft, sharp)
 
 
 def test_displacement_fields_are_smooth_and_scaled():
