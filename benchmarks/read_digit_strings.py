@@ -1,6 +1,7 @@
 """Reading strings of MNIST test digits rendered as scanned fields.
 
-    python benchmarks/read_digit_strings.py [--max-iter 15] [--n-strings 200]
+    python benchmarks/read_digit_strings.py [--max-iter 200] [--n-strings 200]
+        [--augmentation affine] [--augmentation-params '{"blur": 1.5}']
 
 Fits a ReluSoftmaxClassifier on the 60,000 MNIST training images (pixels /
 255), renders ``n_strings`` fields of 3-7 MNIST test digits with
@@ -10,6 +11,7 @@ exactly, the share cut into the right number of digits, and the time.
 """
 
 import argparse
+import json
 import time
 import warnings
 
@@ -22,13 +24,20 @@ from skdigits.reading import read_digits
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--max-iter", type=int, default=15)
+    parser.add_argument("--max-iter", type=int, default=200)
+    parser.add_argument("--augmentation", choices=["affine", "elastic"])
+    parser.add_argument("--augmentation-params", type=json.loads, default=None)
     parser.add_argument("--n-strings", type=int, default=200)
     args = parser.parse_args(argv)
     warnings.filterwarnings("ignore")
     X, y = fetch_mnist(return_X_y=True)
     X_test, y_test = fetch_mnist(subset="test", return_X_y=True)
-    model = ReluSoftmaxClassifier(max_iter=args.max_iter, random_state=0)
+    model = ReluSoftmaxClassifier(
+        max_iter=args.max_iter,
+        random_state=0,
+        augmentation=args.augmentation,
+        augmentation_params=args.augmentation_params,
+    )
     model.fit(X / 255, y)
     print(f"MNIST test accuracy: {model.score(X_test / 255, y_test):.2%}")
     fields, texts = make_digit_strings(
