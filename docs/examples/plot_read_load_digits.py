@@ -8,7 +8,8 @@ A model trained on MNIST reads them badly as they are, even enlarged to
 28x28: MNIST's digits are size-normalized into a 20x20 box and centred by
 their centre of mass. :class:`~skdigits.preprocessing.DigitNormalizer`
 applies MNIST's procedure to any image, so it goes in a pipeline before a
-model trained on MNIST.
+model trained on MNIST. Last, the recipe for real input: training with mild
+affine distortions and a random blur.
 """
 
 # %%
@@ -46,3 +47,38 @@ axes[0, 0].set_title("8x8", fontsize=8, loc="left")
 axes[1, 0].set_title("enlarged", fontsize=8, loc="left")
 axes[2, 0].set_title("normalized", fontsize=8, loc="left")
 fig.tight_layout()
+
+# %%
+# The recipe for real input
+# -------------------------
+# Real digits are written by other hands and scanned at other resolutions
+# than MNIST's. Training on MNIST distorted a little (``augmentation="affine"``
+# with mild settings) and blurred by a random amount (``blur``: the thicker,
+# softer strokes of an 8x8 scan) reads them better, and makes the network
+# surer where it is right, so that it needs to reject fewer answers to reach
+# 0.5% error. The user guide gives the full-length figures (200 epochs, two
+# seeds); these short runs show the same direction.
+from skdigits.metrics import rejection_at_error
+
+X_test, y_test = fetch_mnist(subset="test", return_X_y=True)
+recipe = ReluSoftmaxClassifier(
+    max_iter=10,
+    random_state=0,
+    augmentation="affine",
+    augmentation_params={
+        "rotation": 8,
+        "scale": 0.08,
+        "shear": 0.15,
+        "translation": 1.0,
+        "blur": 1.5,
+    },
+).fit(X_train / 255, y_train)
+for name, network in (("plain", model), ("recipe", recipe)):
+    accuracy = make_pipeline(DigitNormalizer(), network).score(
+        digits.images, digits.target
+    )
+    rejection = rejection_at_error(y_test, network.predict_proba(X_test / 255))
+    print(
+        f"{name:>6}: load_digits {accuracy:.1%}; rejects {rejection:.1%} of the "
+        "MNIST test set for 0.5% error"
+    )
