@@ -87,9 +87,10 @@ def paper(height=140, width=280):
 
 
 def test_the_page_and_the_model_are_served(server):
-    status, page = request(server, "GET", "/")
-    assert status == 200
-    assert b'<canvas id="pad"' in page
+    for path in ("/", "/index.html", "/?refresh=1"):
+        status, page = request(server, "GET", path)
+        assert status == 200
+        assert b'<canvas id="pad"' in page
     status, info = request(server, "GET", "/model")
     assert status == 200
     assert info == {
@@ -299,6 +300,7 @@ def test_load_model_refuses_what_cannot_read_digits(tmp_path):
         load_model(small)
 
 
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_load_model_reads_skops_files_trusting_only_known_types(tmp_path):
     sio = pytest.importorskip("skops.io")
     from skdigits import ReluSoftmaxClassifier

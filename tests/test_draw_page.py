@@ -72,6 +72,7 @@ def mnist(mnist_home):
 
 
 @pytest.fixture(scope="module")
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def page_url(mnist):
     """The page, served with a ReLU net fitted on MNIST, as a user would."""
     from sklearn.pipeline import make_pipeline

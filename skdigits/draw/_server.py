@@ -13,6 +13,7 @@ import threading
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
+from urllib.parse import urlsplit
 
 from skdigits.draw._models import ServedModel
 from skdigits.draw._requests import (
@@ -56,9 +57,10 @@ class DrawRequestHandler(BaseHTTPRequestHandler):
     timeout = 30
 
     def do_GET(self):
-        if self.path in ("/", "/index.html"):
+        path = urlsplit(self.path).path
+        if path in ("/", "/index.html"):
             self._send(HTTPStatus.OK, self.server.page, "text/html; charset=utf-8")
-        elif self.path == "/model":
+        elif path == "/model":
             model = self.server.model
             self._send_json(
                 HTTPStatus.OK,
@@ -72,7 +74,7 @@ class DrawRequestHandler(BaseHTTPRequestHandler):
             self._send_error(HTTPStatus.NOT_FOUND, f"There is no page {self.path}.")
 
     def do_POST(self):
-        if self.path != "/read":
+        if urlsplit(self.path).path != "/read":
             # The body is left unread: the connection cannot be reused.
             self.close_connection = True
             self._send_error(HTTPStatus.NOT_FOUND, f"There is no page {self.path}.")
