@@ -10,9 +10,11 @@ fail instead.
 import os
 import shutil
 import threading
+import warnings
 
 import numpy as np
 import pytest
+from sklearn.exceptions import ConvergenceWarning
 
 from skdigits.draw import ServedModel, make_server
 
@@ -72,7 +74,6 @@ def mnist(mnist_home):
 
 
 @pytest.fixture(scope="module")
-@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def page_url(mnist):
     """The page, served with a ReLU net fitted on MNIST, as a user would."""
     from sklearn.pipeline import make_pipeline
@@ -80,9 +81,11 @@ def page_url(mnist):
     from skdigits import PixelScaler, ReluSoftmaxClassifier
 
     X, y, _, _ = mnist
-    model = make_pipeline(
-        PixelScaler(), ReluSoftmaxClassifier(max_iter=10, random_state=0)
-    ).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # 10 epochs, on purpose
+        model = make_pipeline(
+            PixelScaler(), ReluSoftmaxClassifier(max_iter=10, random_state=0)
+        ).fit(X, y)
     served = ServedModel(
         model, "ReluSoftmaxClassifier, 10 epochs", reject_threshold=0.6, pixel_max=255
     )
