@@ -214,7 +214,11 @@ def build_parser() -> argparse.ArgumentParser:
         "files you trust",
     )
     draw_parser.add_argument(
-        "--port", type=_port, default=8000, help="port (default: 8000; 0 picks one)"
+        "--port",
+        type=_port,
+        default=8000,
+        metavar="N",
+        help="port (default: 8000; 0 picks one)",
     )
     draw_parser.add_argument(
         "--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)"
@@ -223,6 +227,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--reject-threshold",
         type=_probability,
         default=None,
+        metavar="P",
         help='digits read with a lower probability are "not sure" (default: the '
         "default model's threshold for 0.5%% error on the MNIST test set; 0.9 "
         "for a --model)",
@@ -231,6 +236,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--pixel-max",
         type=_positive,
         default=None,
+        metavar="V",
         help="value of a fully inked pixel in the model's input (default: the "
         "max_value of a PixelScaler that starts the pipeline, else 1.0)",
     )
