@@ -7,6 +7,7 @@ tests skip, saying why, where no browser is installed; with
 fail instead.
 """
 
+import contextlib
 import os
 import shutil
 import threading
@@ -74,8 +75,8 @@ def mnist(mnist_home):
 
 
 @pytest.fixture(scope="module")
-def page_url(mnist):
-    """The page, served with a ReLU net fitted on MNIST, as a user would."""
+def fitted(mnist):
+    """A ReLU net fitted on MNIST, as a user would: a pipeline on 0-255 pixels."""
     from sklearn.pipeline import make_pipeline
 
     from skdigits import PixelScaler, ReluSoftmaxClassifier
@@ -83,27 +84,44 @@ def page_url(mnist):
     X, y, _, _ = mnist
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)  # 10 epochs, on purpose
-        model = make_pipeline(
+        return make_pipeline(
             PixelScaler(), ReluSoftmaxClassifier(max_iter=10, random_state=0)
         ).fit(X, y)
+
+
+@contextlib.contextmanager
+def serving(model, reject_threshold):
     served = ServedModel(
-        model, "ReluSoftmaxClassifier, 10 epochs", reject_threshold=0.6, pixel_max=255
+        model, "ReluSoftmaxClassifier, 10 epochs", reject_threshold, pixel_max=255
     )
     server = make_server(served, port=0, quiet=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield server.url
-    server.shutdown()
-    server.server_close()
+    try:
+        yield server.url
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="module")
+def page_url(fitted):
+    with serving(fitted, reject_threshold=0.6) as url:
+        yield url
+
+
+def open_page(browser, url):
+    page = browser.new_page(viewport={"width": 1200, "height": 800})
+    page.goto(url)
+    page.wait_for_function(
+        "document.getElementById('model').textContent.includes('10 epochs')"
+    )
+    return page
 
 
 @pytest.fixture
 def page(browser, page_url):
-    page = browser.new_page(viewport={"width": 1200, "height": 800})
-    page.goto(page_url)
-    page.wait_for_function(
-        "document.getElementById('model').textContent.includes('10 epochs')"
-    )
+    page = open_page(browser, page_url)
     yield page
     page.close()
 
@@ -248,3 +266,22 @@ def test_an_empty_canvas_says_so(page, mnist):
     assert reading["cards"] == 0
     assert "Nothing drawn yet" in reading["message"]
     assert not reading["not_sure"]
+
+
+@pytest.mark.mnist
+def test_a_digit_below_the_threshold_shows_not_sure(browser, fitted, mnist):
+    _, _, X_test, y_test = mnist
+    # No probability reaches 1.01: every digit is rejected.
+    with serving(fitted, reject_threshold=1.01) as url:
+        page = open_page(browser, url)
+        try:
+            draw(page, X_test[np.flatnonzero(y_test == 3)[0]])
+            reading = shown_reading(page)
+            card = page.locator(".digit").first
+            assert reading["text"] == "?"
+            assert reading["not_sure"]
+            assert "Not sure" in reading["message"]
+            assert "rejected" in card.get_attribute("class")
+            assert card.locator(".probability").text_content().startswith("not sure (")
+        finally:
+            page.close()
