@@ -22,13 +22,13 @@ def import_keras():
     Keras.
 
     The first import defers ``matplotlib.pyplot`` (see
-    `_import_keras_without_pyplot`), switches on skdigits' persistent compilation cache
-    (``skdigits._compilation_cache``), keeps XLA's CPU threads within the
-    process's ``OMP_NUM_THREADS`` (``skdigits._xla_threads``: joblib's and
-    Dask's workers are given one) and leaves numpy's and Python's global
-    random states as they were: JAX draws from numpy's global generator when
-    it is imported (``jax/_src/clusters/k8s_cluster.py``), and a fit must
-    not touch them.
+    `_import_keras_without_pyplot`), switches on skdigits' persistent
+    compilation cache (``skdigits._compilation_cache``), keeps XLA's CPU
+    threads within the process's ``OMP_NUM_THREADS``
+    (``skdigits._xla_threads``: joblib's and Dask's workers are given one),
+    and leaves numpy's and Python's global random states as they were: JAX
+    draws from numpy's global generator when it is imported
+    (``jax/_src/clusters/k8s_cluster.py``), and a fit must not touch them.
     """
     if "keras" not in sys.modules:
         import numpy as np
