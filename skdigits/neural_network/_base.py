@@ -426,9 +426,13 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
         """Refuse values that become infinite when cast to ``dtype``."""
         values = X.data if sp.issparse(X) else X
         limit = np.finfo(self.dtype).max
-        if values.size and np.abs(values).max() > limit:
+        if not values.size or np.finfo(values.dtype).max <= limit:
+            return  # float32 input cannot exceed float32's range
+        # Two passes with no copy: np.abs(values) would copy all of X.
+        largest = max(values.max(), -values.min())
+        if largest > limit:
             raise ValueError(
-                f"X contains values up to {np.abs(values).max():.3g}, beyond the "
+                f"X contains values up to {largest:.3g}, beyond the "
                 f"range of {self.dtype} ({limit:.3g}), in which the network "
                 "trains: scale the data, or set dtype='float64'."
             )
