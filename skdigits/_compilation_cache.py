@@ -18,6 +18,8 @@ import os
 import warnings
 from pathlib import Path
 
+from skdigits._user_cache import user_cache_dir
+
 ENVIRONMENT_VARIABLE = "SKDIGITS_COMPILATION_CACHE"
 MAX_BYTES = 2**30  # 1 GiB; a network's step is 0.1 to 2 MB
 _OFF = {"0", "off", "false", "no"}
@@ -34,8 +36,7 @@ def compilation_cache_dir() -> Path | None:
         return None
     if value:
         return Path(value).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "skdigits" / "jax"
+    return user_cache_dir() / "jax"
 
 
 def enable_compilation_cache() -> None:

@@ -452,3 +452,26 @@ def test_a_stalled_client_neither_blocks_others_nor_stays(server, monkeypatch):
         assert stalled.recv(1024) == b""
     finally:
         stalled.close()
+
+
+def test_a_scribble_of_many_marks_is_refused(server):
+    canvas = paper(140, 1200)
+    for left in range(10, 1190, 40):  # 30 separate bars
+        canvas[20:120, left : left + 12] = 0
+    status, reply = request(server, "POST", "/read", canvas_body(canvas))
+    assert status == 422
+    assert "30 separate marks" in reply["error"]
+
+
+def test_an_interrupted_cache_write_leaves_nothing(tmp_path, monkeypatch, bar_model):
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    path = tmp_path / "draw.pkl"
+    path.write_bytes(pickle.dumps(served_dict(bar_model)))
+    before = path.read_bytes()
+    monkeypatch.setattr(_models.pickle, "dump", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        _models._write_cached({"estimator": bar_model}, path)
+    assert list(tmp_path.iterdir()) == [path]  # no temporary file left
+    assert path.read_bytes() == before  # the earlier cache kept whole

@@ -30,11 +30,10 @@ def no_browser(reason):
 
 
 def chromium_path():
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        path = os.environ.get("SKDIGITS_CHROMIUM") or shutil.which(name)
-        if path:
-            return path
-    return None
+    if os.environ.get("SKDIGITS_CHROMIUM"):
+        return os.environ["SKDIGITS_CHROMIUM"]
+    found = (shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome"))
+    return next((path for path in found if path), None)
 
 
 @pytest.fixture(scope="module")

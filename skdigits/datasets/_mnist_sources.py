@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from skdigits._atomic_write import atomic_write
 from skdigits.datasets._restricted_pickle import load_numpy_pickle
 
 ARRAY_NAMES = ("x_train", "y_train", "x_test", "y_test")
@@ -159,26 +160,11 @@ def write_cache_atomically(
     The data go to a temporary file in the same folder, which is read back and
     verified before it is renamed over ``path``; on any failure it is removed.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(
-        dir=path.parent, prefix=f".{path.name}.", suffix=".part"
-    )
-    try:
-        with os.fdopen(fd, "wb") as file:
-            if payload is not None:
-                file.write(payload)
-            else:
-                np.savez_compressed(
-                    file, **{name: arrays[name] for name in ARRAY_NAMES}
-                )
-            file.flush()
-            os.fsync(file.fileno())
-        read_verified_npz(tmp_name)
-        os.chmod(tmp_name, 0o644)  # mkstemp makes it private to the user
-        os.replace(tmp_name, path)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
+    with atomic_write(path, verify=read_verified_npz) as file:
+        if payload is not None:
+            file.write(payload)
+        else:
+            np.savez_compressed(file, **{name: arrays[name] for name in ARRAY_NAMES})
 
 
 def remove_stale_partial_files(folder: Path) -> None:

@@ -7,9 +7,7 @@ default ``PixelScaler() -> ReluSoftmaxClassifier()`` is trained on MNIST's
 60,000 training images once, then loaded from the user's cache folder.
 """
 
-import os
 import pickle
-import tempfile
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +17,8 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
 import skdigits
+from skdigits._atomic_write import atomic_write
+from skdigits._user_cache import user_cache_dir
 from skdigits.preprocessing import PixelScaler
 
 __all__ = ["ServedModel", "default_model", "default_model_path", "load_model"]
@@ -167,8 +167,7 @@ def default_model_path() -> Path:
 
     ``$XDG_CACHE_HOME/skdigits/models``, else ``~/.cache/skdigits/models``.
     """
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "skdigits" / "models" / f"draw-{skdigits.__version__}.pkl"
+    return user_cache_dir() / "models" / f"draw-{skdigits.__version__}.pkl"
 
 
 def default_model(
@@ -264,17 +263,9 @@ def _train_default(data_home) -> dict:
 def _write_cached(saved: dict, path: Path) -> None:
     """Write ``saved`` to ``path`` whole or not at all; warn if it cannot."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(
-            dir=path.parent, prefix=f".{path.name}.", suffix=".part", delete=False
-        ) as file:
+        with atomic_write(path) as file:
             pickle.dump(saved, file, protocol=pickle.HIGHEST_PROTOCOL)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(file.name, path)
     except OSError as exc:
-        if "file" in locals():
-            Path(file.name).unlink(missing_ok=True)
         warnings.warn(
             f"The default model could not be cached in {path} ({exc}); it will "
             "be trained again next time.",

@@ -107,7 +107,7 @@ def read_canvas(canvas: np.ndarray, model: ServedModel) -> dict:
             "empty": True,
             "not_sure": False,
             "message": "Nothing drawn yet: draw a digit.",
-            "classes": _labels(model.estimator.classes_),
+            "classes": class_labels(model.estimator.classes_),
             "digits": [],
         }
     if len(reading.digits) > MAX_DIGITS:
@@ -144,10 +144,11 @@ def read_canvas(canvas: np.ndarray, model: ServedModel) -> dict:
             if not_sure
             else None
         ),
-        "classes": _labels(reading.classes),
+        "classes": class_labels(reading.classes),
         "digits": digits,
     }
 
 
-def _labels(classes) -> list[str]:
+def class_labels(classes) -> list[str]:
+    """The classes as the page shows them."""
     return [str(label) for label in classes]

@@ -19,6 +19,7 @@ from skdigits.draw._models import ServedModel
 from skdigits.draw._requests import (
     MAX_BODY_BYTES,
     RequestError,
+    class_labels,
     parse_canvas,
     read_canvas,
 )
@@ -67,7 +68,7 @@ class DrawRequestHandler(BaseHTTPRequestHandler):
                 {
                     "description": model.description,
                     "reject_threshold": model.reject_threshold,
-                    "classes": [str(c) for c in model.estimator.classes_],
+                    "classes": class_labels(model.estimator.classes_),
                 },
             )
         else:
