@@ -8,7 +8,8 @@ import sys
 import pytest
 from joblib import Parallel, delayed
 
-from skdigits._xla_threads import limit_xla_threads
+from skdigits import _xla_threads
+from skdigits._xla_threads import limit_xla_threads, results_depend_on_threads
 
 FIT_AND_COUNT = """
 import json, os
@@ -66,8 +67,9 @@ def worker_environment():
 def test_joblib_workers_pass_their_budget_to_xla():
     # joblib keeps the parent's OMP_NUM_THREADS, else shares the cores out.
     budget = os.environ.get("OMP_NUM_THREADS", str(max(os.cpu_count() // 2, 1)))
+    xla = "1" if results_depend_on_threads() else budget
     seen = Parallel(n_jobs=2)(delayed(worker_environment)() for _ in range(2))
-    assert seen == [(budget, budget)] * 2
+    assert seen == [(budget, xla)] * 2
 
 
 @pytest.mark.parametrize(
@@ -81,10 +83,58 @@ def test_joblib_workers_pass_their_budget_to_xla():
         ({"OMP_NUM_THREADS": "2", "PJRT_NPROC": "5"}, "5"),
     ],
 )
-def test_limit_xla_threads(monkeypatch, env, expected):
+@pytest.mark.parametrize("thread_dependent", [False, True])
+def test_limit_xla_threads(monkeypatch, env, expected, thread_dependent):
     for name in ("OMP_NUM_THREADS", "PJRT_NPROC", "NPROC"):
         monkeypatch.delenv(name, raising=False)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
+    monkeypatch.setattr(
+        _xla_threads, "results_depend_on_threads", lambda: thread_dependent
+    )
     limit_xla_threads()
+    if thread_dependent and not {"PJRT_NPROC", "NPROC"} & set(env):
+        expected = "1"  # one thread, whatever the budget
     assert os.environ.get("PJRT_NPROC") == expected
+
+
+@pytest.mark.parametrize(
+    ("jaxlib", "dependent"),
+    [("0.4.30", True), ("0.7.2", True), ("0.8.0", False), ("0.10.2", False)],
+)
+def test_results_depend_on_threads_before_jaxlib_0_8(monkeypatch, jaxlib, dependent):
+    monkeypatch.setattr(_xla_threads, "version", lambda name: jaxlib)
+    assert results_depend_on_threads() is dependent
+
+
+FIT_AND_HASH = """
+import hashlib, sys
+from sklearn.datasets import load_digits
+from skdigits import ReluSoftmaxClassifier
+X, y = load_digits(return_X_y=True)
+clf = ReluSoftmaxClassifier(max_iter=5, random_state=0, learning_rate_init=0.01)
+clf.fit(X / 16, y)
+sys.stdout.write(hashlib.sha256(clf.predict_proba(X / 16).tobytes()).hexdigest())
+"""
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_a_fit_is_the_same_whatever_the_thread_budget():
+    # What a joblib worker (OMP_NUM_THREADS=1) fits is what the main process
+    # fits on every core: the promise behind "the same scores with any n_jobs".
+    environ = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"OMP_NUM_THREADS", "PJRT_NPROC", "NPROC"}
+    }
+    digests = {
+        budget: subprocess.run(
+            [sys.executable, "-c", FIT_AND_HASH],
+            env={**environ, **({"OMP_NUM_THREADS": budget} if budget else {})},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for budget in ("1", "2", None)
+    }
+    assert len(set(digests.values())) == 1, digests
