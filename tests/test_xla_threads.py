@@ -100,9 +100,15 @@ def test_limit_xla_threads(monkeypatch, env, expected, thread_dependent):
 
 @pytest.mark.parametrize(
     ("jaxlib", "dependent"),
-    [("0.4.30", True), ("0.7.2", True), ("0.8.0", False), ("0.10.2", False)],
+    [
+        ("0.4.30", True),
+        ("0.8.1", True),
+        ("0.8.2", False),
+        ("0.10.2", False),
+        ("0.11", False),
+    ],
 )
-def test_results_depend_on_threads_before_jaxlib_0_8(monkeypatch, jaxlib, dependent):
+def test_results_depend_on_threads_before_jaxlib_0_8_2(monkeypatch, jaxlib, dependent):
     monkeypatch.setattr(_xla_threads, "version", lambda name: jaxlib)
     assert results_depend_on_threads() is dependent
 
