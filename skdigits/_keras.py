@@ -1,14 +1,50 @@
-"""The one place where Keras is imported, on the JAX backend."""
+"""The one place where Keras is imported, on the JAX backend, and JAX set up."""
 
 import importlib
 import os
 import random
 import sys
+from contextlib import contextmanager
 
 from skdigits._compilation_cache import enable_compilation_cache
 from skdigits._xla_threads import limit_xla_threads
 
 REQUIRED_BACKEND = "jax"
+
+
+def import_jax():
+    """Import JAX, set up for skdigits' training, and return it.
+
+    The first call, before JAX compiles anything for skdigits (it reads the
+    cache's setting at its first compilation, and the thread count when it
+    starts its CPU client), switches on skdigits' persistent compilation
+    cache (``skdigits._compilation_cache``) and keeps XLA's CPU threads within
+    the process's ``OMP_NUM_THREADS`` (``skdigits._xla_threads``: joblib's and
+    Dask's workers are given one). It leaves numpy's and Python's global
+    random states as they were: JAX draws from numpy's global generator when
+    it is imported (``jax/_src/clusters/k8s_cluster.py``), and a fit must not
+    touch them.
+
+    Training needs no Keras when its program is on disk
+    (``skdigits._program_cache``), but a Keras on another backend is refused
+    all the same, as `import_keras` refuses it.
+    """
+    global _jax_configured
+    if "keras" in sys.modules or (
+        os.environ.get("KERAS_BACKEND", REQUIRED_BACKEND) != REQUIRED_BACKEND
+    ):
+        import_keras()
+    if not _jax_configured:
+        with _global_random_states_kept():
+            enable_compilation_cache()
+            limit_xla_threads()
+        _jax_configured = True
+    import jax
+
+    return jax
+
+
+_jax_configured = False
 
 
 def import_keras():
@@ -21,31 +57,16 @@ def import_keras():
     backend is refused with a clear message rather than failing deep inside
     Keras.
 
-    The first import defers ``matplotlib.pyplot`` (see
-    `_import_keras_without_pyplot`), switches on skdigits' persistent
-    compilation cache (``skdigits._compilation_cache``), keeps XLA's CPU
-    threads within the process's ``OMP_NUM_THREADS``
-    (``skdigits._xla_threads``: joblib's and Dask's workers are given one),
-    and leaves numpy's and Python's global random states as they were: JAX
-    draws from numpy's global generator when it is imported
-    (``jax/_src/clusters/k8s_cluster.py``), and a fit must not touch them.
+    The first import sets JAX up first (`import_jax`), defers
+    ``matplotlib.pyplot`` (see `_import_keras_without_pyplot`), and leaves
+    numpy's and Python's global random states as they were.
     """
     if "keras" not in sys.modules:
-        import numpy as np
-
-        numpy_state = np.random.get_state()  # noqa: NPY002 (the global state)
-        python_state = random.getstate()
-        os.environ.setdefault("KERAS_BACKEND", REQUIRED_BACKEND)
-        try:
+        with _global_random_states_kept():
+            os.environ.setdefault("KERAS_BACKEND", REQUIRED_BACKEND)
             if os.environ["KERAS_BACKEND"] == REQUIRED_BACKEND:
-                # Before Keras' import compiles anything: JAX reads the
-                # cache's setting at its first compilation.
-                enable_compilation_cache()
-                limit_xla_threads()
+                import_jax()
             _import_keras_without_pyplot()
-        finally:
-            np.random.set_state(numpy_state)  # noqa: NPY002
-            random.setstate(python_state)
     import keras
 
     backend = keras.backend.backend()
@@ -57,6 +78,20 @@ def import_keras():
             "Keras is first imported."
         )
     return keras
+
+
+@contextmanager
+def _global_random_states_kept():
+    """Leave numpy's and Python's global random states as they were."""
+    import numpy as np
+
+    numpy_state = np.random.get_state()  # noqa: NPY002 (the global state)
+    python_state = random.getstate()
+    try:
+        yield
+    finally:
+        np.random.set_state(numpy_state)  # noqa: NPY002
+        random.setstate(python_state)
 
 
 class _LazyPyplot:

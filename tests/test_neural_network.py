@@ -340,7 +340,9 @@ def test_repeated_fits_reuse_one_compiled_function(Estimator, digits):
     ]:
         fitted(Estimator, X, y, max_iter=2, **params)
     (trainer,) = _training._trainers.values()
-    assert trainer._run_epoch._cache_size() == 1
+    (program,) = trainer._programs.values()  # one program, traced at most once
+    assert trainer.n_traced <= 1
+    assert program._cache_size() == 1
 
 
 def test_trainer_cache_is_bounded_and_clears_jax_caches(digits, monkeypatch):

@@ -45,11 +45,13 @@ from sklearn.utils.validation import (
 
 import skdigits
 from skdigits._compat import enable_x64
-from skdigits._keras import import_keras
+from skdigits._keras import import_jax, import_keras
 from skdigits.neural_network._network import (
     OUT_ACTIVATIONS,
     NetworkSpec,
     build_network,
+    check_initial_non_trainable,
+    initial_non_trainable,
     initial_weights,
 )
 from skdigits.neural_network._outputs import log_probabilities
@@ -316,20 +318,21 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
             input_dropout=self._input_dropout,
             dtype=self.dtype,
         )
+        import_jax()
         with enable_x64(self.dtype == "float64"):
-            keras = import_keras()
+            trainer = self._trainer(spec)
             if continuing:
                 rng = copy.deepcopy(self._random_state)
                 seed = self._seed
-                progress = self._continued_progress(keras, spec, incremental)
+                progress = self._continued_progress(trainer, spec, incremental)
             else:
                 rng = check_random_state(self.random_state)
                 # One draw: the weights, the dropout masks and the augmentation
                 # all derive from it, so the unaugmented path draws nothing more.
                 seed = int(rng.randint(_MAX_SEED))
-                progress = self._new_progress(keras, spec, seed)
+                progress = self._new_progress(trainer, spec, seed)
             progress, model = self._train(
-                keras, spec, X, y, Y, sample_weight, progress, rng, seed, incremental
+                trainer, spec, X, y, Y, sample_weight, progress, rng, seed, incremental
             )
         self._commit(spec, classes_, progress, model, rng, seed, continuing)
 
@@ -451,27 +454,31 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
         config["learning_rate"] = float(self.learning_rate_init)
         return type(optimizer).from_config(config)
 
-    def _optimizer_key(self, keras):
-        """What identifies the optimizer, whatever its learning rate."""
-        optimizer = self._make_optimizer(keras)
+    def _optimizer_key(self):
+        """What identifies the optimizer, whatever its learning rate.
+
+        A name is its own key (Keras is not imported for it); an instance is
+        its class and configuration, marked ``"keras"`` for one of Keras' own
+        classes and ``"custom"`` for another, whose code its name does not
+        fix: a custom optimizer's programs are not kept on disk.
+        """
+        if isinstance(self.optimizer, str):
+            return ("name", self.optimizer)
+        optimizer = self._make_optimizer(import_keras())
         config = optimizer.get_config()
         del config["learning_rate"], config["name"]
+        cls = type(optimizer)
         return (
-            type(optimizer).__qualname__,
+            "keras" if cls.__module__.split(".")[0] == "keras" else "custom",
+            f"{cls.__module__}.{cls.__qualname__}",
             json.dumps(config, sort_keys=True, default=repr),
         )
 
-    def _optimizer_state(self, keras, model):
-        optimizer = self._make_optimizer(keras)
-        optimizer.build(model.trainable_variables)
-        return [np.asarray(v.value) for v in optimizer.variables]
-
-    def _new_progress(self, keras, spec, seed):
-        model = build_network(keras, spec, seed)
+    def _new_progress(self, trainer, spec, seed):
         state = TrainingState(
             initial_weights(spec, seed),
-            [np.asarray(v.value) for v in model.non_trainable_variables],
-            self._optimizer_state(keras, model),
+            initial_non_trainable(spec, seed),
+            trainer.initial_optimizer_state(),
         )
         return _Progress(
             state=state,
@@ -488,7 +495,7 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
             no_improvement_count=0,
         )
 
-    def _continued_progress(self, keras, spec, incremental):
+    def _continued_progress(self, trainer, spec, incremental):
         """The progress of the fitted network, adapted to changed parameters.
 
         The shapes of the weights cannot change; the precision, the dropout,
@@ -507,17 +514,12 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
         state = self._state
         if spec.dropout != fitted.dropout:
             # Dropout layers come or go, and with them their seed's state.
-            model = build_network(keras, spec, self._seed)
             state = dataclasses.replace(
-                state,
-                non_trainable=[
-                    np.asarray(v.value) for v in model.non_trainable_variables
-                ],
+                state, non_trainable=initial_non_trainable(spec, self._seed)
             )
-        if self._optimizer_key(keras) != self._fitted_optimizer_key:
-            model = build_network(keras, spec, seed=0)
+        if self._optimizer_key() != self._fitted_optimizer_key:
             state = dataclasses.replace(
-                state, optimizer=self._optimizer_state(keras, model)
+                state, optimizer=trainer.initial_optimizer_state()
             )
         # Floating-point values in the new precision; the others (seeds, step
         # counts) as they are.
@@ -556,7 +558,7 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
     # The epochs ----------------------------------------------------------------
 
     def _train(
-        self, keras, spec, X, y, Y, sample_weight, progress, rng, seed, incremental
+        self, trainer, spec, X, y, Y, sample_weight, progress, rng, seed, incremental
     ):
         """Run the epochs; return the progress and the callbacks' model."""
         validation = None
@@ -578,12 +580,12 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
 
         n_samples = X.shape[0]
         batch_size = self._batch_size(n_samples)
-        trainer = self._trainer(keras, spec)
         W = sample_weight.astype(spec.dtype)
         data = None if sp.issparse(X) else trainer.put(X.astype(spec.dtype), Y, W)
 
         model = callbacks = optimizer = recorder = None
         if self.callbacks or self.verbose >= 2:
+            keras = import_keras()
             model = build_network(keras, spec, seed=0)
             # Learning-rate callbacks read and set `model.optimizer.learning_rate`.
             model.optimizer = optimizer = self._make_optimizer(keras)
@@ -774,19 +776,27 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
         progress = (position % self.max_iter) / self.max_iter
         return self.learning_rate_init * 0.5 * (1 + np.cos(np.pi * progress))
 
-    def _trainer(self, keras, spec):
+    def _trainer(self, spec):
         """The compiled trainer of this network, shared with its twins."""
         augment, image_shape = self._augment(spec.n_features)
+        optimizer_key = self._optimizer_key()
         key = (
             dataclasses.replace(spec, name=""),
-            self._optimizer_key(keras),
+            optimizer_key,
             self.augmentation,
             _hashable(self.augmentation_params),
             image_shape,
         )
+
+        def build_model(keras):
+            model = build_network(keras, spec, seed=0)
+            check_initial_non_trainable(model, spec, seed=0)
+            return model
+
         return get_trainer(
             key,
-            build_model=lambda keras: build_network(keras, spec, seed=0),
+            build_model=build_model,
+            persistent=optimizer_key[0] != "custom",
             optimizer_factory=self._make_optimizer,
             output=spec.output,
             augment=augment,
@@ -887,7 +897,7 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
             "_seed": seed,
             "_epochs_total": progress.epochs_total,
             "_partial_fit_epochs": progress.partial_fit_epochs,
-            "_fitted_optimizer_key": self._optimizer_key(import_keras()),
+            "_fitted_optimizer_key": self._optimizer_key(),
             "_model": model,
         }
         self.__dict__.update(fitted)

@@ -74,13 +74,48 @@ def initial_weights(spec: NetworkSpec, seed: int) -> list[np.ndarray]:
     return weights
 
 
+def dropout_seeds(spec: NetworkSpec, seed: int) -> list[int]:
+    """The seed of each Dropout layer of `build_network`, in layer order."""
+    if not spec.dropout:
+        return []
+    if spec.input_dropout:
+        return [seed + 1]
+    return [seed + 1000 + i for i in range(1, len(spec.hidden_layer_sizes) + 1)]
+
+
+def initial_non_trainable(spec: NetworkSpec, seed: int) -> list[np.ndarray]:
+    """The network's non-trainable variables as `build_network` starts them.
+
+    They are the Dropout layers' random states, which Keras starts at
+    ``[layer_seed, 0]`` (``keras.random.SeedGenerator``); computed here, a
+    fit needs no Keras model to begin. `check_initial_non_trainable` holds
+    Keras to it.
+    """
+    return [np.array([s, 0], dtype=np.uint32) for s in dropout_seeds(spec, seed)]
+
+
+def check_initial_non_trainable(model, spec: NetworkSpec, seed: int) -> None:
+    """Raise if ``model``'s non-trainable variables are not as computed."""
+    keras_values = [np.asarray(v.value) for v in model.non_trainable_variables]
+    ours = initial_non_trainable(spec, seed)
+    if len(keras_values) != len(ours) or not all(
+        a.dtype == b.dtype and np.array_equal(a, b)
+        for a, b in zip(keras_values, ours, strict=False)
+    ):
+        raise RuntimeError(
+            "This Keras version starts the Dropout layers' random states as "
+            f"{keras_values}, not as skdigits expects ({ours}); please report "
+            "it to skdigits with your Keras version."
+        )
+
+
 def build_network(keras, spec: NetworkSpec, seed: int = 0):
     """The Keras model of ``spec``, its weights zero (see `initial_weights`).
 
     ``seed`` seeds the dropout layers' random streams.
     """
 
-    def dense(units, activation, layer_seed, name):
+    def dense(units, activation, name):
         return keras.layers.Dense(
             units,
             activation=activation,
@@ -94,14 +129,15 @@ def build_network(keras, spec: NetworkSpec, seed: int = 0):
             spec.dropout, seed=layer_seed, dtype=spec.dtype, name=name
         )
 
+    seeds = iter(dropout_seeds(spec, seed))
     x = inputs = keras.Input(shape=(spec.n_features,), dtype=spec.dtype, name="inputs")
     if spec.dropout and spec.input_dropout:
-        x = dropout(seed + 1, "dropout")(x)
+        x = dropout(next(seeds), "dropout")(x)
     for i, units in enumerate(spec.hidden_layer_sizes, start=1):
-        x = dense(units, "relu", seed + i, f"hidden_{i}")(x)
+        x = dense(units, "relu", f"hidden_{i}")(x)
         if spec.dropout and not spec.input_dropout:
-            x = dropout(seed + 1000 + i, f"dropout_{i}")(x)
-    logits = dense(spec.n_outputs, None, seed, LOGITS)(x)
+            x = dropout(next(seeds), f"dropout_{i}")(x)
+    logits = dense(spec.n_outputs, None, LOGITS)(x)
     activation = "softmax" if spec.output == "softmax" else "sigmoid"
     outputs = keras.layers.Activation(activation, dtype=spec.dtype, name=OUTPUT)(logits)
     return keras.Model(inputs, outputs, name=spec.name)

@@ -10,9 +10,12 @@ The compiled functions are cached per architecture (``Trainer`` below): they
 take the weights, the optimizer state, the learning rate and the L2 penalty
 as arguments, so a second fit of the same network (a grid search, a
 cross-validation) runs without tracing or compiling again, and different
-learning rates or penalties share one compiled function.
+learning rates or penalties share one compiled function. The traced epoch
+is also kept on disk (``skdigits._program_cache``): a new process with a
+known network trains without importing Keras.
 """
 
+import contextlib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
@@ -20,6 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from skdigits import _program_cache as program_cache
 from skdigits._keras import import_keras
 from skdigits.neural_network._network import LOGITS
 from skdigits.neural_network._outputs import sample_losses
@@ -43,36 +47,67 @@ class TrainingState:
 
 
 class Trainer:
-    """A network's compiled epoch function, with the Keras objects it traces.
+    """A network's epoch program, and where it comes from.
 
-    The template model and optimizer are only traced, never mutated: their
-    variables' values are passed in and returned (Keras' stateless API).
+    The program is traced once per architecture and data shape from a Keras
+    template (a model and an optimizer that are only traced, never mutated:
+    their variables' values are passed in and returned, Keras' stateless
+    API), exported with ``jax.export`` and kept on disk
+    (``skdigits._program_cache``); a later process loads it from there and
+    never imports Keras to train. Each program is compiled once per process,
+    from JAX's persistent compilation cache where it is on.
     """
 
     def __init__(
         self,
+        key: Hashable,
         build_model: Callable,
         optimizer_factory: Callable,
         output: str,
         augment=None,
+        persistent: bool = True,
     ):
+        self._disk_key = program_cache.canonical_key(key) if persistent else None
+        self._build_model = build_model
+        self._optimizer_factory = optimizer_factory
+        self._output = output
+        self._augment = augment
+        self._template = None
+        self._optimizer_state = None
+        self._programs = {}
+        self._lock = threading.RLock()
+        self.n_traced = 0  # programs traced in this process (the others loaded)
+
+    def _traced_epoch(self):
+        """The epoch as a jitted function of the Keras template (built once)."""
+        with self._lock:
+            if self._template is None:
+                self._template = self._trace_template()
+            return self._template
+
+    def _trace_template(self):
         import jax
         import jax.numpy as jnp
 
         keras = import_keras()
-        self.model = build_model(keras)
-        self.optimizer = optimizer_factory(keras)
-        self.optimizer.build(self.model.trainable_variables)
+        template_model = self._build_model(keras)
+        optimizer = self._optimizer_factory(keras)
+        optimizer.build(template_model.trainable_variables)
+        self._template_optimizer_state = [
+            np.asarray(v.value) for v in optimizer.variables
+        ]
         # The loss is computed from the logits, which is exact where the
         # probabilities underflow: the network without its output activation.
         # The single input, not a list of one: Keras 3.6 warns when a list
         # model is called with a tensor.
-        model = keras.Model(self.model.input, self.model.get_layer(LOGITS).output)
+        model = keras.Model(
+            template_model.input, template_model.get_layer(LOGITS).output
+        )
         assert [v.path for v in model.trainable_variables] == [
-            v.path for v in self.model.trainable_variables
+            v.path for v in template_model.trainable_variables
         ]
         is_kernel = [v.path.endswith("kernel") for v in model.trainable_variables]
-        optimizer = self.optimizer
+        output, augment = self._output, self._augment
 
         lr_index = next(
             i
@@ -148,21 +183,70 @@ class Trainer:
         # without copying it (JAX 0.4.30 does), and a donated input is then
         # overwritten in place, in memory the caller still holds (measured:
         # early stopping kept the next epoch's weights, not the best ones).
-        self._run_epoch = jax.jit(run_epoch)
-        self._jax = jax
+        return jax.jit(run_epoch)
 
-    def initial_state(self, model, optimizer) -> TrainingState:
-        """The state of a freshly built model and (built) optimizer."""
-        return TrainingState(
-            [v.value for v in model.trainable_variables],
-            [v.value for v in model.non_trainable_variables],
-            [v.value for v in optimizer.variables],
+    def initial_optimizer_state(self) -> list[np.ndarray]:
+        """The optimizer's variables before the first step (copies)."""
+        with self._lock:
+            if self._optimizer_state is None:
+                self._optimizer_state = self._load_optimizer_state()
+            return [v.copy() for v in self._optimizer_state]
+
+    def _load_optimizer_state(self) -> list[np.ndarray]:
+        key = None if self._disk_key is None else f"optimizer {self._disk_key}"
+        stored = None if key is None else program_cache.load(key)
+        if stored is not None:
+            return [stored[f"v{i}"] for i in range(len(stored))]
+        self._traced_epoch()
+        state = self._template_optimizer_state
+        if key is not None:
+            program_cache.store(key, {f"v{i}": v for i, v in enumerate(state)})
+        return state
+
+    def _program(self, args: tuple) -> Callable:
+        """The compiled epoch for arguments of these shapes and types."""
+        import jax
+
+        leaves, tree = jax.tree.flatten(args)
+        signature = (
+            str(tree),
+            tuple((np.shape(a), np.dtype(a.dtype).str) for a in leaves),
         )
+        program = self._programs.get(signature)
+        if program is None:
+            with self._lock:
+                program = self._programs.get(signature)
+                if program is None:
+                    program = jax.jit(self._exported(signature, args).call)
+                    self._programs[signature] = program
+        return program
+
+    def _exported(self, signature, args):
+        """The exported epoch for ``signature``: from disk, or traced now."""
+        import jax
+        from jax import export
+
+        key = None
+        if self._disk_key is not None:
+            key = f"epoch {self._disk_key} {_tracing_config(jax)} {signature}"
+            stored = program_cache.load(key)
+            if stored is not None:
+                with contextlib.suppress(Exception):  # damaged: trace again
+                    return export.deserialize(bytearray(stored["program"]))
+        shapes = jax.tree.map(lambda a: jax.ShapeDtypeStruct(a.shape, a.dtype), args)
+        serialized = export.export(self._traced_epoch())(*shapes).serialize()
+        self.n_traced += 1
+        if key is not None:
+            program_cache.store(key, {"program": np.frombuffer(serialized, np.uint8)})
+        # The deserialized program, not the traced one: the same in every process.
+        return export.deserialize(serialized)
 
     def put(self, *arrays: np.ndarray) -> tuple:
         """Move data to the device once, before the epochs."""
+        import jax
+
         # device_put, not jnp.asarray, which compiles a copy for each shape.
-        return tuple(self._jax.device_put(a) for a in arrays)
+        return tuple(jax.device_put(a) for a in arrays)
 
     def run_epoch(
         self,
@@ -185,7 +269,7 @@ class Trainer:
         # jnp.asarray of each would dispatch a conversion of its own (7 an
         # epoch, a quarter of a 200-epoch fit on load_digits, measured).
         dtype = data[0].dtype
-        (trainable, non_trainable, opt_vars), losses, weights = self._run_epoch(
+        args = (
             (state.trainable, state.non_trainable, state.optimizer),
             *data,
             np.asarray(batches, np.int32),
@@ -196,10 +280,29 @@ class Trainer:
             np.uint32(epoch),
             np.uint32(first_step),
         )
+        (trainable, non_trainable, opt_vars), losses, weights = self._program(args)(
+            *args
+        )
         losses, weights = np.asarray(losses, np.float64), np.asarray(weights)
         total = weights.sum()
         mean_loss = float(losses @ weights / total) if total > 0 else np.nan
         return TrainingState(trainable, non_trainable, opt_vars), mean_loss, total
+
+
+# JAX's settings that change a traced program, besides the argument types.
+_TRACING_FLAGS = (
+    "jax_enable_x64",
+    "jax_default_matmul_precision",
+    "jax_default_prng_impl",
+    "jax_threefry_partitionable",
+    "jax_numpy_dtype_promotion",
+)
+
+
+def _tracing_config(jax) -> str:
+    """The platform and JAX's settings a traced program depends on."""
+    flags = {name: str(getattr(jax.config, name, None)) for name in _TRACING_FLAGS}
+    return program_cache.canonical_key([jax.default_backend(), flags])
 
 
 _MAX_CACHED_TRAINERS = 8
@@ -213,13 +316,18 @@ def get_trainer(
     optimizer_factory: Callable,
     output: str,
     augment=None,
+    persistent: bool = True,
 ) -> Trainer:
     """The `Trainer` of the architecture ``key``, compiled once and cached.
 
     ``key`` must determine the network, its output, its optimizer (up to the
     values of their variables) and the augmentation; ``build_model(keras)``,
     ``optimizer_factory(keras)`` and ``augment(key, x)``, a pure JAX
-    function of a PRNG key and a batch, build them on a cache miss. The
+    function of a PRNG key and a batch, build them on a cache miss. Made of
+    plain values (`skdigits._program_cache.canonical_key`), ``key`` also
+    names the trainer's programs on disk, and must then determine them in
+    any process with the same versions and skdigits source (else pass
+    ``persistent=False``). The
     least recently used of more than 8 architectures is dropped, and JAX's
     caches are cleared with it, so that a long search over many architectures
     holds a bounded amount of memory and compiled code.
@@ -227,7 +335,9 @@ def get_trainer(
     with _trainers_lock:
         trainer = _trainers.get(key)
         if trainer is None:
-            trainer = Trainer(build_model, optimizer_factory, output, augment)
+            trainer = Trainer(
+                key, build_model, optimizer_factory, output, augment, persistent
+            )
             _trainers[key] = trainer
             if len(_trainers) > _MAX_CACHED_TRAINERS:
                 while len(_trainers) > _MAX_CACHED_TRAINERS:
