@@ -223,3 +223,24 @@ def test_the_fingerprint_names_the_versions():
     assert fingerprint["jax"] == version("jax")
     assert fingerprint["keras"] == version("keras")
     assert len(fingerprint["skdigits"]) == len(hashlib.sha256().hexdigest())
+
+
+def test_a_network_jax_cannot_export_trains_as_traced(programs_in, monkeypatch, digits):
+    from jax import export
+
+    from skdigits import ReluSoftmaxClassifier
+
+    def refuse(*args, **kwargs):
+        raise NotImplementedError("not exportable")
+
+    X, y = digits
+    with monkeypatch.context() as patch:
+        patch.setattr(_training, "_trainers", type(_training._trainers)())
+        patch.setattr(export, "export", refuse)
+        traced = ReluSoftmaxClassifier(max_iter=2, random_state=0).fit(X, y)
+    assert len(entries(programs_in)) == 1  # the optimizer's state, no program
+    monkeypatch.setattr(_training, "_trainers", type(_training._trainers)())
+    exported = ReluSoftmaxClassifier(max_iter=2, random_state=0).fit(X, y)
+    assert len(entries(programs_in)) == 2
+    for a, b in zip(traced.coefs_, exported.coefs_, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)

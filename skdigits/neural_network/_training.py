@@ -72,7 +72,8 @@ class Trainer:
         self._optimizer_factory = optimizer_factory
         self._output = output
         self._augment = augment
-        self._template = None
+        self._template = None  # the jitted epoch of the Keras template
+        self._template_optimizer_state = None
         self._optimizer_state = None
         self._programs = {}
         self._lock = threading.RLock()
@@ -217,12 +218,15 @@ class Trainer:
             with self._lock:
                 program = self._programs.get(signature)
                 if program is None:
-                    program = jax.jit(self._exported(signature, args).call)
+                    program = self._compiled(signature, args)
                     self._programs[signature] = program
         return program
 
-    def _exported(self, signature, args):
-        """The exported epoch for ``signature``: from disk, or traced now."""
+    def _compiled(self, signature, args) -> Callable:
+        """The exported epoch for ``signature``, from disk or traced now.
+
+        A network that JAX cannot export runs as traced, kept in memory only.
+        """
         import jax
         from jax import export
 
@@ -232,14 +236,20 @@ class Trainer:
             stored = program_cache.load(key)
             if stored is not None:
                 with contextlib.suppress(Exception):  # damaged: trace again
-                    return export.deserialize(bytearray(stored["program"]))
-        shapes = jax.tree.map(lambda a: jax.ShapeDtypeStruct(a.shape, a.dtype), args)
-        serialized = export.export(self._traced_epoch())(*shapes).serialize()
+                    return jax.jit(
+                        export.deserialize(bytearray(stored["program"])).call
+                    )
+        traced = self._traced_epoch()
         self.n_traced += 1
+        shapes = jax.tree.map(lambda a: jax.ShapeDtypeStruct(a.shape, a.dtype), args)
+        try:
+            serialized = export.export(traced)(*shapes).serialize()
+        except Exception:  # not exportable: the traced function, this process only
+            return traced
         if key is not None:
             program_cache.store(key, {"program": np.frombuffer(serialized, np.uint8)})
         # The deserialized program, not the traced one: the same in every process.
-        return export.deserialize(serialized)
+        return jax.jit(export.deserialize(serialized).call)
 
     def put(self, *arrays: np.ndarray) -> tuple:
         """Move data to the device once, before the epochs."""
