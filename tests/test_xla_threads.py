@@ -26,16 +26,20 @@ needs_proc = pytest.mark.skipif(
 )
 
 
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "PJRT_NPROC", "NPROC")
+
+
+def environment(**env) -> dict:
+    """This process's environment without thread budgets, and ``env``."""
+    base = {k: v for k, v in os.environ.items() if k not in THREAD_VARIABLES}
+    return {**base, **env}
+
+
 def fit_in_new_process(**env):
     """Threads of a process that fitted a network, and its PJRT_NPROC."""
-    environ = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in {"OMP_NUM_THREADS", "PJRT_NPROC", "NPROC"}
-    }
     result = subprocess.run(
         [sys.executable, "-c", FIT_AND_COUNT],
-        env={**environ, **env},
+        env=environment(**env),
         capture_output=True,
         text=True,
         check=True,
@@ -85,7 +89,7 @@ def test_joblib_workers_pass_their_budget_to_xla():
 )
 @pytest.mark.parametrize("thread_dependent", [False, True])
 def test_limit_xla_threads(monkeypatch, env, expected, thread_dependent):
-    for name in ("OMP_NUM_THREADS", "PJRT_NPROC", "NPROC"):
+    for name in THREAD_VARIABLES:
         monkeypatch.delenv(name, raising=False)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
@@ -128,15 +132,10 @@ sys.stdout.write(hashlib.sha256(clf.predict_proba(X / 16).tobytes()).hexdigest()
 def test_a_fit_is_the_same_whatever_the_thread_budget():
     # What a joblib worker (OMP_NUM_THREADS=1) fits is what the main process
     # fits on every core: the promise behind "the same scores with any n_jobs".
-    environ = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in {"OMP_NUM_THREADS", "PJRT_NPROC", "NPROC"}
-    }
     digests = {
         budget: subprocess.run(
             [sys.executable, "-c", FIT_AND_HASH],
-            env={**environ, **({"OMP_NUM_THREADS": budget} if budget else {})},
+            env=environment(**({"OMP_NUM_THREADS": budget} if budget else {})),
             capture_output=True,
             text=True,
             check=True,
