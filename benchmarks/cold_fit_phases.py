@@ -48,7 +48,10 @@ def main(argv=None) -> None:
         ).stdout
         runs.append([float(v) for v in output.split()[-len(NAMES) :]])
     for name, values in zip(NAMES, zip(*runs[1:], strict=True), strict=True):
-        print(f"{name:<30} " + "  ".join(f"{v:5.2f}" for v in values) + " s")
+        if name == "keras imported":
+            print(f"{name:<30} " + "  ".join("yes" if v else "no" for v in values))
+        else:
+            print(f"{name:<30} " + "  ".join(f"{v:5.2f}" for v in values) + " s")
 
 
 if __name__ == "__main__":
