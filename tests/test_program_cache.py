@@ -146,9 +146,10 @@ def test_the_dropout_states_are_those_keras_starts_with():
 def test_a_custom_optimizer_is_not_kept_on_disk(programs_in, monkeypatch, digits):
     """Its class's name does not fix its code: a program kept under the name
     could be another version's."""
-    import keras
-
     from skdigits import ReluSoftmaxClassifier
+    from skdigits._keras import import_keras
+
+    keras = import_keras()
 
     class MyAdam(keras.optimizers.Adam):
         pass
@@ -244,3 +245,23 @@ def test_a_network_jax_cannot_export_trains_as_traced(programs_in, monkeypatch, 
     assert len(entries(programs_in)) == 2
     for a, b in zip(traced.coefs_, exported.coefs_, strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
+
+
+def test_which_optimizers_are_kept_on_disk():
+    from skdigits import ReluSoftmaxClassifier
+    from skdigits._keras import import_keras
+
+    keras = import_keras()
+
+    class MyAdam(keras.optimizers.Adam):
+        pass
+
+    def kind(optimizer):
+        return ReluSoftmaxClassifier(optimizer=optimizer)._optimizer_key()[0]
+
+    assert kind("adam") == "name"
+    assert kind(keras.optimizers.Adam(beta_1=0.8)) == "keras"
+    assert kind(MyAdam()) == "custom"
+    # An object in the configuration is known by its text, which may name
+    # another object in another process.
+    assert kind(keras.optimizers.Adam(beta_1=np.float32(0.8))) == "custom"

@@ -459,8 +459,10 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
 
         A name is its own key (Keras is not imported for it); an instance is
         its class and configuration, marked ``"keras"`` for one of Keras' own
-        classes and ``"custom"`` for another, whose code its name does not
-        fix: a custom optimizer's programs are not kept on disk.
+        classes configured with plain values, and ``"custom"`` for another
+        class, whose code its name does not fix, or a configuration that
+        holds objects, given by their text: the programs of a ``"custom"``
+        optimizer are not kept on disk.
         """
         if isinstance(self.optimizer, str):
             return ("name", self.optimizer)
@@ -468,11 +470,12 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
         config = optimizer.get_config()
         del config["learning_rate"], config["name"]
         cls = type(optimizer)
-        return (
-            "keras" if cls.__module__.split(".")[0] == "keras" else "custom",
-            f"{cls.__module__}.{cls.__qualname__}",
-            json.dumps(config, sort_keys=True, default=repr),
-        )
+        kind = "keras" if cls.__module__.split(".")[0] == "keras" else "custom"
+        try:
+            text = json.dumps(config, sort_keys=True)
+        except TypeError:
+            text, kind = json.dumps(config, sort_keys=True, default=repr), "custom"
+        return (kind, f"{cls.__module__}.{cls.__qualname__}", text)
 
     def _new_progress(self, trainer, spec, seed):
         state = TrainingState(
