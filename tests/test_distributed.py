@@ -10,6 +10,7 @@ import pytest
 from sklearn.model_selection import GridSearchCV
 
 from skdigits import ReluSoftmaxClassifier
+from skdigits._program_cache import program_cache_dir
 
 distributed = pytest.importorskip(
     "distributed",
@@ -44,6 +45,10 @@ def test_grid_search_on_a_dask_cluster_scores_as_n_jobs_1(digits):
         # The fits ran in the workers' processes, not here.
         worker_pids = set(client.run(lambda: __import__("os").getpid()).values())
         assert len(worker_pids) == 2
+        if program_cache_dir() is not None:
+            # The workers trained from the programs the reference search kept.
+            keras_imported = client.run(lambda: "keras" in __import__("sys").modules)
+            assert not any(keras_imported.values())
     for key in reference.cv_results_:
         if key.startswith(("split", "mean_test", "std_test", "rank")):
             np.testing.assert_array_equal(
