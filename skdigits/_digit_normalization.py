@@ -13,10 +13,30 @@ ink refused rather than guessed at. scipy's ``ndimage`` does the filtering,
 labelling, zooming and centre of mass.
 """
 
+import math
+from numbers import Integral, Real
+
 import numpy as np
-from scipy import ndimage
+from scipy import ndimage, sparse
+from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
 POLARITIES = ("auto", "dark_on_light", "light_on_dark")
+
+# Larger images are reduced to about this many pixels (the mean of each block
+# of k x k pixels) before anything else: a digit needs far fewer, and the
+# work and memory stay those of a 4-megapixel image (see `check_image`).
+MAX_WORKING_PIXELS = 2**22
+# A mark whose longer side is shorter than this many pixels, or than
+# ``min_size`` of the image's shorter side, is a speck: no digit is that small.
+MIN_MARK_PIXELS = 3
+
+# The parameters `ink_image`, `normalize_digit` and `segment_digits` share.
+INK_CONSTRAINTS = {
+    "polarity": [StrOptions(set(POLARITIES))],
+    "min_contrast": [Interval(Real, 0, None, closed="left")],
+    "min_piece": [Interval(Real, 0, 1, closed="left")],
+    "min_size": [Interval(Real, 0, 1, closed="left")],
+}
 
 # MNIST's centre of mass, in (row, column) pixel indices: measured on the test
 # set, 13.99 and 14.00 (std 0.29).
@@ -25,6 +45,67 @@ MNIST_CENTRE = 14.0
 
 class NoInkError(ValueError):
     """An image in which no ink stands out from the paper."""
+
+
+def check_image(image, *, name: str = "the image") -> np.ndarray:
+    """``image`` as a 2-D array of real numbers, or an error naming the problem.
+
+    Refused rather than guessed at: a sparse matrix, a masked array (its
+    mask would be ignored), complex numbers (their imaginary part would be
+    dropped), strings or objects (they would be parsed), an array that is
+    not 2-D (a colour image is named as such), an empty one, and NaN or
+    infinite values. An image of more than `MAX_WORKING_PIXELS` pixels is
+    reduced by the mean of k x k blocks (its last rows and columns past a
+    multiple of k dropped): what any digit needs, in bounded memory.
+    """
+    if sparse.issparse(image):
+        raise TypeError(
+            f"{name} is a sparse matrix; a digit image must be dense: pass "
+            "image.toarray()."
+        )
+    if isinstance(image, np.ma.MaskedArray):
+        raise TypeError(
+            f"{name} is a masked array, whose mask would be ignored: fill its "
+            "masked pixels with the paper's value first (image.filled(value))."
+        )
+    image = np.asarray(image)
+    if image.dtype.kind == "c":
+        raise ValueError(f"{name} holds complex numbers; a digit image is real.")
+    if image.dtype.kind not in "biuf":
+        raise ValueError(
+            f"{name} is not numeric (dtype {image.dtype}); a digit image holds numbers."
+        )
+    if image.ndim == 3 and image.shape[-1] in (3, 4):
+        raise ValueError(
+            f"{name} has shape {image.shape}: a colour image? A digit image is "
+            "grayscale: convert it first (e.g. image.mean(axis=-1) for RGB)."
+        )
+    if image.ndim != 2 or min(image.shape) < 1:
+        raise ValueError(f"{name} must be a 2-D image, got shape {image.shape}.")
+    if image.size > MAX_WORKING_PIXELS:
+        image = _block_mean(
+            image, math.ceil(math.sqrt(image.size / MAX_WORKING_PIXELS))
+        )
+    if image.dtype.kind == "f" and not np.isfinite(image).all():
+        raise ValueError(f"{name} must hold finite values (no NaN or inf).")
+    return image
+
+
+def _block_mean(image: np.ndarray, k: int) -> np.ndarray:
+    """The mean of each k x k block, in float64, a band of rows at a time."""
+    rows, cols = image.shape[0] // k, image.shape[1] // k
+    if rows < 1 or cols < 1:  # a thin strip: reduce along its length only
+        k_rows, k_cols = (1, k * k) if rows < 1 else (k * k, 1)
+        rows, cols = image.shape[0] // k_rows, image.shape[1] // k_cols
+    else:
+        k_rows = k_cols = k
+    out = np.empty((rows, cols))
+    band = max(1, MAX_WORKING_PIXELS // (k_rows * cols * k_cols))
+    for top in range(0, rows, band):
+        block = image[top * k_rows : (top + band) * k_rows, : cols * k_cols]
+        block = block.reshape(-1, k_rows, cols, k_cols)
+        out[top : top + band] = block.mean(axis=(1, 3), dtype=np.float64)
+    return out
 
 
 def otsu_threshold(values: np.ndarray, bins: int = 256) -> float:
@@ -40,42 +121,67 @@ def otsu_threshold(values: np.ndarray, bins: int = 256) -> float:
     return float(edges[1:][np.argmax(between)])
 
 
+@validate_params(
+    {"image": ["array-like", "sparse matrix"], **INK_CONSTRAINTS},
+    prefer_skip_nested_validation=True,
+)
 def ink_image(
-    image: np.ndarray,
+    image,
     *,
     polarity: str = "auto",
     min_contrast: float = 5.0,
     min_piece: float = 0.03,
+    min_size: float = 0.05,
 ) -> np.ndarray:
     """The ink of an image, as light-on-dark intensities in [0, 1].
 
     The polarity ("auto": the paper is the border's median) is brought to
     MNIST's, light ink on black; the paper's level, or its slow variation in
     images of 24 pixels or more (a grey opening a third of the image wide),
-    is subtracted; the ink is what Otsu's threshold separates from it, and
-    its connected pieces carrying less than ``min_piece`` of the ink (specks)
-    are dropped, while every larger piece is kept (a stroke broken in two is
-    one digit).
+    is subtracted; the ink is what Otsu's threshold separates from it. Its
+    connected pieces are then sorted: a piece whose longer side is below
+    ``min_size`` of the image's shorter side (or `MIN_MARK_PIXELS`) is a
+    speck, and so is one carrying less than ``min_piece`` of the remaining
+    ink; specks are dropped, every larger piece is kept (a stroke broken in
+    two is one digit). An image larger than `MAX_WORKING_PIXELS` is reduced
+    first (see `check_image`), and the result has the reduced shape.
+
+    Parameters
+    ----------
+    image : array-like of shape (height, width)
+        A grayscale image, either polarity.
+
+    polarity : {"auto", "dark_on_light", "light_on_dark"}, default="auto"
+        The ink's polarity.
+
+    min_contrast : float, default=5.0
+        How many standard deviations of the paper the ink must stand above it.
+
+    min_piece : float, default=0.03
+        Pieces carrying less than this share of the ink are specks.
+
+    min_size : float, default=0.05
+        Pieces whose longer side is below this share of the image's shorter
+        side, or below `MIN_MARK_PIXELS` pixels, are specks.
+
+    Returns
+    -------
+    ink : ndarray of shape (height, width)
+        The ink, float64 in [0, 1], light on black; 0 elsewhere.
 
     Raises
     ------
     NoInkError
-        If the image is constant, or its ink does not stand ``min_contrast``
+        If the image is constant, if its ink does not stand ``min_contrast``
         standard deviations of the paper above it (a blank or noise-only
-        field).
+        field), or if all its ink is specks.
     """
-    image = np.asarray(image, dtype=np.float64)
-    if image.ndim != 2 or min(image.shape) < 1:
-        raise ValueError(f"A digit image must be 2-D, got shape {image.shape}.")
-    if not np.all(np.isfinite(image)):
-        raise ValueError("A digit image must hold finite values (no NaN or inf).")
+    image = np.asarray(check_image(image), dtype=np.float64)
     low, high = image.min(), image.max()
     if high - low <= 1e-12 * max(abs(high), 1.0):
         raise NoInkError("the image is blank (constant)")
     image = (image - low) / (high - low)
     border = np.concatenate([image[0], image[-1], image[:, 0], image[:, -1]])
-    if polarity not in POLARITIES:
-        raise ValueError(f"polarity must be one of {POLARITIES}, got {polarity!r}")
     dark_on_light = (
         np.median(border) > 0.5 if polarity == "auto" else polarity == "dark_on_light"
     )
@@ -107,32 +213,98 @@ def ink_image(
             f"it, below min_contrast={min_contrast}"
         )
     pieces, n_pieces = ndimage.label(ink, structure=np.ones((3, 3)))
+    extents = np.array(
+        [
+            max(rows.stop - rows.start, cols.stop - cols.start)
+            for rows, cols in ndimage.find_objects(pieces)
+        ]
+    )
+    smallest = max(MIN_MARK_PIXELS, min_size * min(image.shape))
+    if extents.max() < smallest:
+        raise NoInkError(
+            f"the image holds only specks: its largest mark is {extents.max()} "
+            f"pixels across, below {smallest:.3g} (min_size={min_size} of its "
+            f"shorter side, at least {MIN_MARK_PIXELS} pixels)"
+        )
     mass = ndimage.sum_labels(image, pieces, index=np.arange(1, n_pieces + 1))
-    keep = np.flatnonzero(mass >= min_piece * mass.sum()) + 1
+    mass[extents < smallest] = 0.0
+    keep = np.flatnonzero((mass > 0) & (mass >= min_piece * mass.sum())) + 1
     kept = np.isin(pieces, keep)
     # The anti-aliased edge of the strokes, one pixel around them, stays.
     kept = ndimage.binary_dilation(kept, structure=np.ones((3, 3))) & (image > 0)
     return np.where(kept, image, 0.0)
 
 
+@validate_params(
+    {
+        "image": ["array-like", "sparse matrix"],
+        "box": [Interval(Integral, 1, None, closed="left")],
+        "size": [Interval(Integral, 1, None, closed="left")],
+        **INK_CONSTRAINTS,
+    },
+    prefer_skip_nested_validation=True,
+)
 def normalize_digit(
-    image: np.ndarray,
+    image,
     *,
     polarity: str = "auto",
     box: int = 20,
     size: int = 28,
     min_contrast: float = 5.0,
     min_piece: float = 0.03,
+    min_size: float = 0.05,
 ) -> np.ndarray:
     """One grayscale digit image, of any size and polarity, to MNIST's format.
 
-    Returns a ``(size, size)`` float64 image in [0, 1], light ink on black:
-    the ink (see `ink_image`) cropped, scaled so that its longer side is
+    The ink (see `ink_image`) is cropped, scaled so that its longer side is
     ``box`` pixels (the aspect ratio kept; smoothed first when shrinking, so
     it is anti-aliased), and placed so that its centre of mass is at MNIST's.
+
+    Parameters
+    ----------
+    image : array-like of shape (height, width)
+        A grayscale image of one digit, either polarity, of any size.
+
+    polarity : {"auto", "dark_on_light", "light_on_dark"}, default="auto"
+        The ink's polarity.
+
+    box : int, default=20
+        The longer side of the digit in the output, at most ``size``.
+
+    size : int, default=28
+        The side of the output image.
+
+    min_contrast, min_piece, min_size : float
+        What counts as ink and what as a speck: see `ink_image`.
+
+    Returns
+    -------
+    digit : ndarray of shape (size, size)
+        float64 in [0, 1], light ink on black.
+
+    Raises
+    ------
+    NoInkError
+        If the image holds no ink, or only specks.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdigits.preprocessing import normalize_digit
+    >>> page = np.full((60, 40), 255, dtype=np.uint8)
+    >>> page[10:50, 18:22] = 0  # a dark "1"
+    >>> digit = normalize_digit(page)
+    >>> digit.shape, float(digit.max())
+    ((28, 28), 1.0)
     """
+    if box > size:
+        raise ValueError(f"box={box} must be at most size={size}.")
     ink = ink_image(
-        image, polarity=polarity, min_contrast=min_contrast, min_piece=min_piece
+        image,
+        polarity=polarity,
+        min_contrast=min_contrast,
+        min_piece=min_piece,
+        min_size=min_size,
     )
     return place_ink(ink, box=box, size=size)
 

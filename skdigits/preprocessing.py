@@ -4,6 +4,7 @@ from numbers import Real
 from typing import ClassVar
 
 import numpy as np
+from scipy import sparse
 from sklearn.base import (
     BaseEstimator,
     OneToOneFeatureMixin,
@@ -13,7 +14,12 @@ from sklearn.base import (
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from skdigits._digit_normalization import NoInkError, normalize_digit
+from skdigits._digit_normalization import (
+    INK_CONSTRAINTS,
+    NoInkError,
+    check_image,
+    normalize_digit,
+)
 from skdigits._images import to_images
 
 __all__ = ["DigitNormalizer", "NoInkError", "PixelScaler", "normalize_digit"]
@@ -121,7 +127,10 @@ class DigitNormalizer(TransformerMixin, BaseEstimator):
 
     image_shape : tuple of int, default=None
         (height, width), when the images come as rows of pixels; square rows
-        are inferred (64 -> 8x8).
+        are inferred (64 -> 8x8). A 2-D array is rows of pixels, one image
+        per row, as scikit-learn's X always is: one image is passed as
+        ``[image]`` or ``image[np.newaxis]``. A square 2-D array, which could
+        be one image or as many rows, is refused without ``image_shape``.
 
     on_empty : {"error", "zeros"}, default="error"
         What an image without ink gives: a ValueError naming it, or a row of
@@ -134,6 +143,11 @@ class DigitNormalizer(TransformerMixin, BaseEstimator):
     min_piece : float, default=0.03
         Connected pieces of ink carrying less than this share of the image's
         ink are specks, and dropped.
+
+    min_size : float, default=0.05
+        Connected pieces of ink whose longer side is below this share of the
+        image's shorter side (or below 3 pixels) are specks, and dropped; an
+        image holding only specks has no ink.
 
     Examples
     --------
@@ -150,8 +164,9 @@ class DigitNormalizer(TransformerMixin, BaseEstimator):
         "polarity": [StrOptions({"auto", "dark_on_light", "light_on_dark"})],
         "image_shape": ["array-like", None],
         "on_empty": [StrOptions({"error", "zeros"})],
-        "min_contrast": [Interval(Real, 0, None, closed="left")],
-        "min_piece": [Interval(Real, 0, 1, closed="left")],
+        "min_contrast": INK_CONSTRAINTS["min_contrast"],
+        "min_piece": INK_CONSTRAINTS["min_piece"],
+        "min_size": INK_CONSTRAINTS["min_size"],
     }
 
     def __init__(
@@ -162,12 +177,14 @@ class DigitNormalizer(TransformerMixin, BaseEstimator):
         on_empty: str = "error",
         min_contrast: float = 5.0,
         min_piece: float = 0.03,
+        min_size: float = 0.05,
     ):
         self.polarity = polarity
         self.image_shape = image_shape
         self.on_empty = on_empty
         self.min_contrast = min_contrast
         self.min_piece = min_piece
+        self.min_size = min_size
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
@@ -211,6 +228,7 @@ class DigitNormalizer(TransformerMixin, BaseEstimator):
                     polarity=self.polarity,
                     min_contrast=self.min_contrast,
                     min_piece=self.min_piece,
+                    min_size=self.min_size,
                 ).ravel()
             except NoInkError as exc:
                 if self.on_empty == "error":
@@ -222,23 +240,54 @@ class DigitNormalizer(TransformerMixin, BaseEstimator):
 
     def _images(self, X) -> list:
         if isinstance(X, list | tuple):
-            images = [np.asarray(image) for image in X]
+            images = [
+                check_image(image, name=f"image {i}") for i, image in enumerate(X)
+            ]
         else:
+            if sparse.issparse(X):  # rows of pixels, as sparse MNIST
+                X = X.toarray()
+            if isinstance(X, np.ma.MaskedArray):
+                check_image(X, name="X")  # refused, with the reason
             X = np.asarray(X)
+            if X.ndim == 3 and X.shape[-1] in (3, 4) and min(X.shape[:2]) > 4:
+                raise ValueError(
+                    f"X has shape {X.shape}: one colour image? DigitNormalizer "
+                    "takes grayscale images: convert it (e.g. image.mean(axis=-1)) "
+                    "and pass [image], or pass a 3-D array of grayscale images."
+                )
             if X.ndim not in (2, 3):
                 raise ValueError(
                     "Expected images as a 3-D array, a list of 2-D arrays or rows "
                     f"of pixels (2-D); got an array of {X.ndim} dimensions."
                 )
+            if X.ndim == 2 and self.image_shape is None:
+                self._check_rows(X)
             images = list(to_images(X, self.image_shape))
         if not images:
             raise ValueError("Expected at least one image, got none.")
-        for i, image in enumerate(images):
-            if image.ndim != 2 or min(image.shape) < 1:
-                raise ValueError(f"image {i} is not a 2-D image: shape {image.shape}")
-            if not np.issubdtype(image.dtype, np.number) and image.dtype != bool:
-                raise ValueError(f"image {i} is not numeric: dtype {image.dtype}")
-        return images
+        return [check_image(image, name=f"image {i}") for i, image in enumerate(images)]
+
+    @staticmethod
+    def _check_rows(X) -> None:
+        """Refuse a 2-D array that is, or may be, one image rather than rows."""
+        n_rows, n_features = X.shape
+        one_image = (
+            "A 2-D array is read as rows of pixels, one image per row; to pass "
+            "one image, pass [image] or image[np.newaxis]."
+        )
+        if n_rows == n_features and n_rows > 1:
+            raise ValueError(
+                f"X of shape {X.shape} is ambiguous: one {n_rows}x{n_features} "
+                f"image, or {n_rows} rows of {n_features} pixels? {one_image} "
+                "For rows, pass image_shape=(height, width)."
+            )
+        side = int(np.sqrt(n_features))
+        if side * side != n_features:
+            raise ValueError(
+                f"X of shape {X.shape}: rows of {n_features} pixels, which is not "
+                f"a square number, so the images' shape is unknown. {one_image} "
+                "For rows of non-square images, pass image_shape=(height, width)."
+            )
 
     def get_feature_names_out(self, input_features=None):
         """Names of the 784 output pixels, ``pixel0`` to ``pixel783``."""

@@ -15,13 +15,27 @@ digit).
 """
 
 from dataclasses import dataclass
+from numbers import Real
 
 import numpy as np
 from scipy import ndimage
+from sklearn.pipeline import Pipeline
+from sklearn.utils._param_validation import HasMethods, Interval, validate_params
 
-from skdigits._digit_normalization import ink_image, place_ink
+from skdigits._digit_normalization import (
+    INK_CONSTRAINTS,
+    ink_image,
+    place_ink,
+)
+from skdigits.preprocessing import PixelScaler
 
-__all__ = ["DigitReading", "read_digits", "segment_digits"]
+__all__ = [
+    "DigitReading",
+    "check_probabilities",
+    "infer_pixel_max",
+    "read_digits",
+    "segment_digits",
+]
 
 
 @dataclass(frozen=True)
@@ -75,12 +89,23 @@ class DigitReading:
     images: np.ndarray
 
 
+@validate_params(
+    {
+        "image": ["array-like", "sparse matrix"],
+        "polarity": INK_CONSTRAINTS["polarity"],
+        "overlap": [Interval(Real, 0, 1, closed="both")],
+        "min_height": [Interval(Real, 0, 1, closed="both")],
+        "min_size": INK_CONSTRAINTS["min_size"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def segment_digits(
     image,
     *,
     polarity: str = "auto",
     overlap: float = 0.5,
     min_height: float = 0.3,
+    min_size: float = 0.05,
 ) -> list[Segment]:
     """Cut a field into digits, left to right.
 
@@ -102,12 +127,17 @@ def segment_digits(
         written small has a tenth of the ink of a large "8", but most of its
         height.
 
+    min_size : float, default=0.05
+        A piece of ink whose longer side is below this share of the field's
+        height (and below 3 pixels) is a speck, and dropped, even when every
+        piece is one.
+
     Returns
     -------
     segments : list of Segment
         Each digit's box and ink, left to right.
     """
-    ink = ink_image(image, polarity=polarity, min_piece=0.0)
+    ink = ink_image(image, polarity=polarity, min_piece=0.0, min_size=min_size)
     labels, n_pieces = ndimage.label(ink > 0, structure=np.ones((3, 3)))
     slices = ndimage.find_objects(labels)
     order = sorted(range(n_pieces), key=lambda i: slices[i][1].start)
@@ -143,13 +173,23 @@ def segment_digits(
     return sorted(segments, key=lambda segment: segment.box[1])
 
 
+@validate_params(
+    {
+        "image": ["array-like", "sparse matrix"],
+        "estimator": [HasMethods(["predict_proba"])],
+        "reject_threshold": [Interval(Real, 0, 1, closed="both"), None],
+        "polarity": INK_CONSTRAINTS["polarity"],
+        "pixel_max": [Interval(Real, 0, None, closed="neither"), None],
+    },
+    prefer_skip_nested_validation=True,
+)
 def read_digits(
     image,
     estimator,
     *,
     reject_threshold: float | None = None,
     polarity: str = "auto",
-    pixel_max: float = 1.0,
+    pixel_max: float | None = None,
 ) -> DigitReading:
     """Read a line of handwritten digits.
 
@@ -171,11 +211,12 @@ def read_digits(
     polarity : {"auto", "dark_on_light", "light_on_dark"}, default="auto"
         The ink's polarity.
 
-    pixel_max : float, default=1.0
+    pixel_max : float, default=None
         The value of a fully inked pixel in what ``estimator`` takes: 1.0
         for a classifier fitted on ``X / 255`` of `fetch_mnist`, 255.0 for
         a pipeline that starts with ``PixelScaler()`` and is fitted on
-        `fetch_mnist`'s pixels.
+        `fetch_mnist`'s pixels. None infers it (`infer_pixel_max`): the
+        ``max_value`` of a pipeline's leading `PixelScaler`, else 1.0.
 
     Returns
     -------
@@ -185,15 +226,30 @@ def read_digits(
     Raises
     ------
     skdigits.preprocessing.NoInkError
-        If the field holds no ink.
+        If the field holds no ink, or only specks.
+
+    ValueError
+        If the estimator's probabilities cannot be right: NaN or infinite
+        (a diverged network), outside [0, 1], or not one per class.
     """
+    if isinstance(reject_threshold, bool):
+        raise TypeError(
+            "reject_threshold must be a probability in [0, 1] or None, got "
+            f"{reject_threshold!r}."
+        )
+    if pixel_max is None:
+        pixel_max = infer_pixel_max(estimator)
     segments = segment_digits(image, polarity=polarity)
     if not segments:
         images = np.zeros((0, 28, 28))
         proba = np.zeros((0, len(estimator.classes_)))
     else:
         images = np.stack([place_ink(segment.ink) for segment in segments])
-        proba = estimator.predict_proba(images.reshape(len(images), -1) * pixel_max)
+        proba = check_probabilities(
+            estimator.predict_proba(images.reshape(len(images), -1) * pixel_max),
+            n_samples=len(images),
+            n_classes=len(estimator.classes_),
+        )
     best = proba.argmax(axis=1)
     probabilities = proba.max(axis=1)
     rejected = (
@@ -216,3 +272,49 @@ def read_digits(
         boxes=[segment.box for segment in segments],
         images=images,
     )
+
+
+def infer_pixel_max(estimator) -> float:
+    """The pixel scale ``estimator`` takes: 255 after a `PixelScaler`, else 1.
+
+    A `~sklearn.pipeline.Pipeline` whose first step is a `PixelScaler` takes
+    pixels in [0, ``max_value``] (MNIST's 0-255, as `fetch_mnist` gives
+    them); anything else is taken to read pixels in [0, 1].
+    """
+    if isinstance(estimator, Pipeline) and isinstance(estimator[0], PixelScaler):
+        return float(estimator[0].max_value)
+    return 1.0
+
+
+def check_probabilities(proba, *, n_samples: int, n_classes: int) -> np.ndarray:
+    """``proba`` if it can be probabilities of n_samples x n_classes, else an error.
+
+    NaN or infinite values (a diverged network, a broken model), values
+    outside [0, 1], or another shape are refused: a digit read from them
+    would be a guess presented as an answer.
+    """
+    proba = np.asarray(proba)
+    if proba.shape != (n_samples, n_classes):
+        raise ValueError(
+            f"The estimator's predict_proba gave shape {proba.shape} for "
+            f"{n_samples} digits and {n_classes} classes; expected "
+            f"{(n_samples, n_classes)}."
+        )
+    if proba.dtype.kind not in "biuf":
+        raise ValueError(
+            f"The estimator's predict_proba gave dtype {proba.dtype}, not numbers."
+        )
+    bad = ~np.isfinite(proba).all(axis=1)
+    if bad.any():
+        raise ValueError(
+            "The estimator's predict_proba gave NaN or infinite values for digits "
+            f"{np.flatnonzero(bad).tolist()}: its probabilities cannot be read (a "
+            "diverged or broken model?)."
+        )
+    tolerance = 1e-6
+    if proba.size and (proba.min() < -tolerance or proba.max() > 1 + tolerance):
+        raise ValueError(
+            "The estimator's predict_proba gave values outside [0, 1] (from "
+            f"{proba.min():.6g} to {proba.max():.6g}): they are not probabilities."
+        )
+    return proba

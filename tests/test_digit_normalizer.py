@@ -123,7 +123,7 @@ def test_inputs_of_any_shape_and_format():
     )
     with pytest.raises(ValueError, match="not a square number"):
         DigitNormalizer().fit_transform(rows)
-    with pytest.raises(ValueError, match="image 0 is not a 2-D image"):
+    with pytest.raises(ValueError, match="image 0 must be a 2-D image"):
         DigitNormalizer().fit_transform([np.zeros(5)])
     with pytest.raises(ValueError, match="finite"):
         normalize_digit(np.full((5, 5), np.nan))

@@ -19,7 +19,7 @@ from sklearn.utils.validation import check_is_fitted
 import skdigits
 from skdigits._atomic_write import atomic_write
 from skdigits._user_cache import user_cache_dir
-from skdigits.preprocessing import PixelScaler
+from skdigits.reading import infer_pixel_max
 
 __all__ = ["ServedModel", "default_model", "default_model_path", "load_model"]
 
@@ -52,13 +52,6 @@ class ServedModel:
     description: str
     reject_threshold: float
     pixel_max: float
-
-
-def infer_pixel_max(estimator) -> float:
-    """255-scale input for a pipeline starting with `PixelScaler`, else 1.0."""
-    if isinstance(estimator, Pipeline) and isinstance(estimator[0], PixelScaler):
-        return float(estimator[0].max_value)
-    return 1.0
 
 
 def check_servable(estimator, source: str) -> None:
