@@ -3,7 +3,6 @@
 The page itself, in a real browser, is tested in test_draw_page.py.
 """
 
-import base64
 import http.client
 import json
 import os
@@ -15,6 +14,7 @@ import threading
 
 import numpy as np
 import pytest
+from draw_helpers import bar_digits, canvas_body, fit_bar_model, paper, request, serving
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 
@@ -23,67 +23,15 @@ from skdigits.draw._requests import MAX_BODY_BYTES, MAX_SIDE
 from skdigits.preprocessing import PixelScaler
 
 
-def bar_digits(n=300, seed=0):
-    """28x28 images of two made-up classes: a bar (0) or a hollow box (1)."""
-    rng = np.random.default_rng(seed)
-    images = rng.uniform(0, 0.1, (n, 28, 28))
-    y = rng.integers(0, 2, n)
-    for image, label in zip(images, y, strict=True):
-        offset = rng.integers(9, 13)
-        if label == 0:
-            image[4:24, offset + 3 : offset + 6] = 1.0
-        else:
-            image[4:24, offset : offset + 9] = 1.0
-            image[7:21, offset + 3 : offset + 6] = 0.0
-    return images.reshape(n, -1), y
-
-
 @pytest.fixture(scope="module")
 def bar_model():
-    """A classifier of bars (0) and hollow boxes (1) in MNIST's format."""
-    X, y = bar_digits()
-    return LogisticRegression(max_iter=500).fit(X, y)
+    return fit_bar_model()
 
 
 @pytest.fixture
 def server(bar_model):
-    model = ServedModel(bar_model, "bars", reject_threshold=0.8, pixel_max=1.0)
-    server = make_server(model, port=0, quiet=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
-
-
-def canvas_body(canvas):
-    height, width = canvas.shape
-    return json.dumps(
-        {
-            "width": width,
-            "height": height,
-            "pixels": base64.b64encode(canvas.astype(np.uint8).tobytes()).decode(),
-        }
-    ).encode()
-
-
-def request(server, method, path, body=None, headers=None):
-    host, port = server.server_address[:2]
-    connection = http.client.HTTPConnection(host, port, timeout=30)
-    try:
-        connection.request(method, path, body=body, headers=headers or {})
-        response = connection.getresponse()
-        payload = response.read()
-    finally:
-        connection.close()
-    kind = response.getheader("Content-Type", "")
-    if method == "HEAD" or "json" not in kind:
-        return response.status, payload
-    return response.status, json.loads(payload)
-
-
-def paper(height=140, width=280):
-    return np.full((height, width), 255, dtype=np.uint8)
+    with serving(bar_model) as server:
+        yield server
 
 
 def test_the_page_and_the_model_are_served(server):
@@ -376,19 +324,38 @@ def test_the_default_model_path_follows_xdg_cache_home(tmp_path, monkeypatch):
 
 
 def draw_command(*args):
-    return subprocess.Popen(
-        [sys.executable, "-m", "skdigits", "draw", *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
+    # A child inherits an ignored SIGINT (from a runner under nohup, or a
+    # background job), and Python then installs no KeyboardInterrupt; a
+    # handled one is reset to the default at exec. Start it as a terminal
+    # would, whatever the runner did.
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        return subprocess.Popen(
+            [sys.executable, "-m", "skdigits", "draw", *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+    finally:
+        signal.signal(signal.SIGINT, before)
 
 
-def test_the_command_serves_a_model_and_stops_on_ctrl_c(tmp_path, bar_model):
+@pytest.mark.parametrize("runner_ignores_sigint", [False, True])
+def test_the_command_serves_a_model_and_stops_on_ctrl_c(
+    tmp_path, bar_model, runner_ignores_sigint
+):
     path = tmp_path / "model.pkl"
     path.write_bytes(pickle.dumps(bar_model))
-    process = draw_command("--model", str(path), "--port", "0")
+    # The test must not depend on how the suite was started.
+    before = signal.signal(
+        signal.SIGINT,
+        signal.SIG_IGN if runner_ignores_sigint else signal.default_int_handler,
+    )
+    try:
+        process = draw_command("--model", str(path), "--port", "0")
+    finally:
+        signal.signal(signal.SIGINT, before)
     try:
         lines = [process.stdout.readline(), process.stdout.readline()]
         assert "LogisticRegression from model.pkl" in lines[0]

@@ -46,7 +46,11 @@ def parse_canvas(body: bytes) -> np.ndarray:
     """
     try:
         payload = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except RecursionError as exc:  # arrays or objects nested thousands deep
+        raise RequestError(400, "The request's JSON is nested too deeply.") from exc
+    except ValueError as exc:
+        # Malformed JSON or UTF-8, and numbers of more digits than Python
+        # converts (sys.get_int_max_str_digits).
         raise RequestError(400, f"The request is not valid JSON: {exc}.") from exc
     if not isinstance(payload, dict):
         raise RequestError(400, "The request must be a JSON object.")
