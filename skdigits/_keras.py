@@ -4,6 +4,7 @@ import importlib
 import os
 import random
 import sys
+import warnings
 from contextlib import contextmanager
 
 from skdigits._compilation_cache import enable_compilation_cache
@@ -30,9 +31,7 @@ def import_jax():
     all the same, as `import_keras` refuses it.
     """
     global _jax_configured
-    if "keras" in sys.modules or (
-        os.environ.get("KERAS_BACKEND", REQUIRED_BACKEND) != REQUIRED_BACKEND
-    ):
+    if "keras" in sys.modules or _chosen_backend() != REQUIRED_BACKEND:
         import_keras()
     if not _jax_configured:
         with _global_random_states_kept():
@@ -62,22 +61,37 @@ def import_keras():
     numpy's and Python's global random states as they were.
     """
     if "keras" not in sys.modules:
+        backend = _chosen_backend()
+        if backend != REQUIRED_BACKEND:
+            # Refused before Keras is imported: importing it on a backend
+            # that is not installed fails with Keras' own ModuleNotFoundError.
+            raise ImportError(_backend_message(backend))
         with _global_random_states_kept():
-            os.environ.setdefault("KERAS_BACKEND", REQUIRED_BACKEND)
-            if os.environ["KERAS_BACKEND"] == REQUIRED_BACKEND:
-                import_jax()
+            # An empty KERAS_BACKEND is no choice: Keras would read
+            # ~/.keras/keras.json, which may name another backend.
+            os.environ["KERAS_BACKEND"] = REQUIRED_BACKEND
+            import_jax()
             _import_keras_without_pyplot()
     import keras
 
     backend = keras.backend.backend()
     if backend != REQUIRED_BACKEND:
-        raise ImportError(
-            f"skdigits needs the Keras {REQUIRED_BACKEND!r} backend, but Keras "
-            f"is running on {backend!r} (KERAS_BACKEND="
-            f"{os.environ.get('KERAS_BACKEND')!r}). Set KERAS_BACKEND=jax before "
-            "Keras is first imported."
-        )
+        raise ImportError(_backend_message(backend))
     return keras
+
+
+def _chosen_backend() -> str:
+    """The backend ``KERAS_BACKEND`` names; JAX when it is unset or empty."""
+    return os.environ.get("KERAS_BACKEND", "").strip() or REQUIRED_BACKEND
+
+
+def _backend_message(backend: str) -> str:
+    return (
+        f"skdigits needs the Keras {REQUIRED_BACKEND!r} backend, but Keras "
+        f"is running on, or set to, {backend!r} (KERAS_BACKEND="
+        f"{os.environ.get('KERAS_BACKEND')!r}). Set KERAS_BACKEND=jax (or leave "
+        "it unset) before Keras is first imported."
+    )
 
 
 @contextmanager
@@ -136,3 +150,19 @@ def _import_keras_without_pyplot() -> None:
 def _unhide_pyplot() -> None:
     if "matplotlib.pyplot" in sys.modules and sys.modules["matplotlib.pyplot"] is None:
         del sys.modules["matplotlib.pyplot"]
+
+
+def optimizer_config(optimizer) -> dict:
+    """``optimizer.get_config()``, without Keras' numpy deprecation warning.
+
+    Keras' ``get_config`` reads the learning rate with ``np.array(variable)``,
+    and its ``Variable.__array__`` takes no ``copy`` argument, which numpy >=
+    2.4 warns about on every call: a warning of Keras', in every fit.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings(
+            "ignore",
+            message="__array__ implementation doesn't accept a copy keyword",
+            category=DeprecationWarning,
+        )
+        return optimizer.get_config()

@@ -22,8 +22,9 @@ a key holding anything else (an object whose text could name two different
 things) is not cached. Entries are ``.npz`` files, read without pickle,
 written whole or not at all (`skdigits._atomic_write`), so processes may
 share the folder; there are at most `MAX_ENTRIES`, the least recently used
-go first. An entry that cannot be read is a miss: the program is traced
-again and the entry rewritten.
+go first, and the temporary file of a writer killed before its rename is
+removed once it is stale. An entry that cannot be read is a miss: the
+program is traced again and the entry rewritten.
 
 The folder is ``programs`` in JAX's compilation cache folder (skdigits', in
 `compilation_cache_dir`, or the user's own) and follows
@@ -41,7 +42,7 @@ from pathlib import Path
 
 import numpy as np
 
-from skdigits._atomic_write import atomic_write
+from skdigits._atomic_write import atomic_write, remove_stale_partial_files
 from skdigits._compilation_cache import compilation_cache_dir
 
 MAX_ENTRIES = 1000  # an epoch program is 20 to 100 kB
@@ -171,6 +172,8 @@ def _check_readable(name: str) -> None:
 
 
 def _evict(folder: Path) -> None:
+    # The temporary files of writers killed between write and rename.
+    remove_stale_partial_files(folder, [f".*{_SUFFIX}.*.part"])
     entries = []
     for path in folder.glob(f"*{_SUFFIX}"):
         try:

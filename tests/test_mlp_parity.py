@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 from sklearn.base import clone
-from sklearn.exceptions import NotFittedError
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.model_selection import cross_val_predict
 from sklearn.neural_network import MLPClassifier
@@ -94,6 +94,40 @@ def test_diverging_fit_raises_like_mlp_and_leaves_nothing_behind(Estimator, digi
         clf.fit(huge, y)
     assert fitted_state(clf) == before[0]
     np.testing.assert_array_equal(clf.predict_proba(X), before[1])
+
+
+def test_a_fit_diverging_under_early_stopping_keeps_the_best_weights_like_mlp(
+    Estimator, digits
+):
+    """As scikit-learn's test_mlp_diverging_loss: the NaN score is recorded, the
+    best validation weights kept; ours stops at the divergence, with a warning."""
+    X, y = digits
+    # Three sane epochs, then a learning rate that blows the weights up.
+    blow_up = LearningRateScheduler(lambda epoch, rate: 0.01 if epoch < 3 else 1e30)
+    clf = small(
+        Estimator, early_stopping=True, n_iter_no_change=50, callbacks=[blow_up]
+    )
+    with pytest.warns(ConvergenceWarning, match="diverged at epoch 4"):
+        clf.fit(X, y)
+    assert clf.n_iter_ == 4
+    assert len(clf.validation_scores_) == 4
+    assert isinstance(clf.validation_scores_[-1], float)
+    assert np.isnan(clf.validation_scores_[-1])
+    assert not np.isfinite(clf.loss_curve_[-1])
+    assert clf.best_validation_score_ == max(clf.validation_scores_[:3])
+    assert all(np.isfinite(c).all() for c in clf.coefs_)
+    proba = clf.predict_proba(X)
+    assert np.isfinite(proba).all()
+    # The weights kept are those of the best sane epoch: the same fit stopped
+    # there gives them.
+    best = int(np.nanargmax(clf.validation_scores_)) + 1
+    again = small(Estimator, early_stopping=True, n_iter_no_change=50, max_iter=best)
+    again.fit(X, y)
+    assert again.best_validation_score_ == clf.best_validation_score_
+    np.testing.assert_array_equal(again.predict_proba(X), proba)
+    # Without early stopping, the error stays: there is no best to keep.
+    with pytest.raises(ValueError, match="non-finite parameter weights"):
+        small(Estimator, callbacks=[blow_up]).fit(X, y)
 
 
 def test_values_beyond_float32_are_refused_by_name(Estimator, digits):

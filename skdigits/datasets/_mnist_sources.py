@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from skdigits import _atomic_write
 from skdigits._atomic_write import atomic_write
 from skdigits.datasets._restricted_pickle import load_numpy_pickle
 
@@ -40,7 +41,7 @@ ARRAY_SHAPES = {
 
 # A temporary file of a writer (`.mnist.npz.*.part`, `.download-*`) older than
 # this is one whose process died: the next fetch removes it.
-STALE_SECONDS = 600
+STALE_SECONDS = _atomic_write.STALE_SECONDS
 
 # SHA-256 of the official arrays, as computed by `content_sha256`.
 MNIST_CONTENT_SHA256 = (
@@ -168,27 +169,13 @@ def write_cache_atomically(
 
 
 def remove_stale_partial_files(folder: Path) -> None:
-    """Remove what writers killed mid-write left in ``folder``.
-
-    Temporary files and download folders older than `STALE_SECONDS` are a
-    dead process's; younger ones may be another process's work in progress.
-    """
-    if not folder.is_dir():
-        return
-    now = time.time()
-    for pattern in (f".{CACHE_FILE_NAME}.*.part", ".download-*"):
-        for stale in folder.glob(pattern):
-            try:
-                if now - stale.lstat().st_mtime < STALE_SECONDS:
-                    continue
-                if stale.is_dir() and not stale.is_symlink():
-                    for child in stale.iterdir():
-                        child.unlink()
-                    stale.rmdir()
-                else:
-                    stale.unlink()
-            except OSError:
-                pass  # another process's, or not ours to remove: leave it
+    """Remove what writers killed mid-write left in ``folder`` (see
+    `skdigits._atomic_write.remove_stale_partial_files`)."""
+    _atomic_write.remove_stale_partial_files(
+        folder,
+        (f".{CACHE_FILE_NAME}.*.part", ".download-*"),
+        max_age=STALE_SECONDS,
+    )
 
 
 def load_from_cache(path: Path) -> dict[str, np.ndarray] | None:

@@ -45,7 +45,7 @@ from sklearn.utils.validation import (
 
 import skdigits
 from skdigits._compat import enable_x64
-from skdigits._keras import import_jax, import_keras
+from skdigits._keras import import_jax, import_keras, optimizer_config
 from skdigits.neural_network._network import (
     OUT_ACTIVATIONS,
     NetworkSpec,
@@ -445,7 +445,7 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
     def _make_optimizer(self, keras):
         """A new Keras optimizer from ``optimizer``, at ``learning_rate_init``."""
         optimizer = keras.optimizers.get(self.optimizer)
-        config = optimizer.get_config()
+        config = optimizer_config(optimizer)
         if not isinstance(config.get("learning_rate"), float | int):
             raise ValueError(
                 "optimizer must have a constant learning rate (set it with "
@@ -467,7 +467,7 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
         if isinstance(self.optimizer, str):
             return ("name", self.optimizer)
         optimizer = self._make_optimizer(import_keras())
-        config = optimizer.get_config()
+        config = optimizer_config(optimizer)
         del config["learning_rate"], config["name"]
         cls = type(optimizer)
         kind = "keras" if cls.__module__.split(".")[0] == "keras" else "custom"
@@ -732,10 +732,13 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
         if not np.isfinite(loss) or not all(
             np.isfinite(w).all() for w in state.trainable
         ):
-            raise ValueError(
-                f"{_NON_FINITE_MESSAGE} Training diverged at epoch "
-                f"{progress.epochs_total + 1}; a lower learning_rate_init may help."
-            )
+            if validation is None or progress.best_state is None:
+                raise ValueError(
+                    f"{_NON_FINITE_MESSAGE} Training diverged at epoch "
+                    f"{progress.epochs_total + 1}; a lower learning_rate_init may "
+                    "help."
+                )
+            return self._diverged(progress, state, loss, n_samples)
         logs = {"loss": loss}
         changes = {
             "state": state,
@@ -773,6 +776,36 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
                 f"{self.n_iter_no_change} consecutive epochs. Stopping."
             )
         return dataclasses.replace(progress, stop=stop, **changes)
+
+    def _diverged(self, progress, state, loss, n_samples):
+        """The progress after an epoch that diverged under early stopping.
+
+        As MLPClassifier does: the epoch's loss and a NaN validation score are
+        recorded, and the weights of the best validation score are kept (see
+        `_train`). Training stops there: no later epoch starts from finite
+        weights.
+        """
+        epoch = progress.epochs_total + 1
+        warnings.warn(
+            f"Training diverged at epoch {epoch} (non-finite weights or loss): "
+            "stopped, keeping the weights of the best validation score. A lower "
+            "learning_rate_init may help.",
+            ConvergenceWarning,
+            stacklevel=7,  # the caller of fit
+        )
+        logs = {"loss": loss, "val_accuracy": np.nan, "val_loss": np.nan}
+        return dataclasses.replace(
+            progress,
+            state=state,
+            n_iter=progress.n_iter + 1,
+            epochs_total=epoch,
+            t=progress.t + n_samples,
+            loss_curve=(*progress.loss_curve, loss),
+            validation_scores=(*progress.validation_scores, np.nan),
+            no_improvement_count=progress.no_improvement_count + 1,
+            logs=(*progress.logs, logs),
+            stop=True,
+        )
 
     def _cosine_learning_rate(self, position):
         """``learning_rate_init`` decayed over a cycle of ``max_iter`` epochs."""
@@ -1031,7 +1064,8 @@ def _rate_set_by_callbacks(optimizer, learning_rate: float) -> float:
     The optimizer holds the rate in float32; the rate given, a float, is kept
     unless the optimizer's value differs from its float32 rounding.
     """
-    current = float(np.asarray(optimizer.learning_rate))
+    rate = optimizer.learning_rate
+    current = float(np.asarray(getattr(rate, "value", rate)))
     return learning_rate if current == float(np.float32(learning_rate)) else current
 
 
