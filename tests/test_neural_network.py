@@ -83,17 +83,22 @@ def test_numpy_prediction_equals_keras_model(Estimator, digits):
     np.testing.assert_allclose(clf.predict_proba(X), keras_proba, atol=1e-5)
 
 
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_same_result_whatever_the_batch(Estimator, digits, dtype):
+@pytest.mark.parametrize(
+    ("dtype", "network_dtype"),
+    [(np.float32, "float32"), (np.float64, "float32"), (np.float64, "float64")],
+)
+def test_same_result_whatever_the_batch(Estimator, digits, dtype, network_dtype):
     """The guarantee that holds with any BLAS: reproducible, and batch-free
-    to rounding (a BLAS may sum a row differently by its place in a block)."""
+    to rounding (a BLAS may sum a row differently by its place in a block).
+    The products run in float32 but for a float64 network on float64 input."""
     X, y = digits
     X = X.astype(dtype)
-    clf = fitted(Estimator, X, y)
+    clf = fitted(Estimator, X, y, dtype=network_dtype)
     proba = clf.predict_proba(X)
     assert proba.dtype == dtype
+    np.testing.assert_allclose(proba.sum(axis=1), 1, rtol=10 * np.finfo(dtype).eps)
     np.testing.assert_array_equal(clf.predict_proba(X), proba)  # reproducible
-    rtol = {np.float32: 1e-5, np.float64: 1e-12}[dtype]
+    rtol = 1e-12 if dtype == network_dtype == np.float64 else 1e-5
     one_by_one = np.vstack([clf.predict_proba(X[i : i + 1]) for i in range(70)])
     np.testing.assert_allclose(one_by_one, proba[:70], rtol=rtol, atol=1e-30)
     np.testing.assert_allclose(clf.predict_proba(X[5:38]), proba[5:38], rtol=rtol)
@@ -102,6 +107,30 @@ def test_same_result_whatever_the_batch(Estimator, digits, dtype):
         clf.predict_proba(X[shuffled]), proba[shuffled], rtol=rtol
     )
     np.testing.assert_array_equal(clf.predict(X[shuffled]), clf.predict(X)[shuffled])
+
+
+def test_the_fast_path_of_prediction_checks_as_validate_data_does(digits):
+    """A plain float ndarray skips validate_data; everything else, and every
+    error, goes through it, with scikit-learn's own messages."""
+    import pandas as pd
+
+    X, y = digits
+    clf = fitted(ReluSoftmaxClassifier, X, y)
+    proba = clf.predict_proba(X[:5])
+    np.testing.assert_array_equal(clf.predict_proba(X[:5].tolist()), proba)
+    np.testing.assert_array_equal(clf.predict_proba(np.asfortranarray(X[:5])), proba)
+    with pytest.raises(ValueError, match="Input X contains NaN"):
+        clf.predict(np.where(X[:5] > 0.5, np.nan, X[:5]))
+    with pytest.raises(ValueError, match="Input X contains infinity"):
+        clf.predict(np.where(X[:5] > 0.5, np.inf, X[:5]))
+    with pytest.raises(ValueError, match="X has 63 features"):
+        clf.predict(X[:5, :63])
+    with pytest.raises(ValueError, match="minimum of 1 is required"):
+        clf.predict(X[:0])
+    frame = pd.DataFrame(X, columns=[f"p{i}" for i in range(64)])
+    named = fitted(ReluSoftmaxClassifier, frame, y)
+    with pytest.warns(UserWarning, match="does not have valid feature names"):
+        named.predict(X[:5])
 
 
 @pytest.mark.parametrize(

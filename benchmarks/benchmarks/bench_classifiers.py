@@ -1,5 +1,7 @@
 """Fit, predict and accuracy of our networks and of MLPClassifier."""
 
+import numpy as np
+
 from .common import (
     MODELS,
     alternate_median_ratio,
@@ -96,6 +98,30 @@ class _RatiosVsMLP:
         return alternate_median_ratio(ours, reference, repeats=21)
 
     track_predict_time_ratio_vs_mlp.unit = "ratio"
+
+    def track_predict_float64_time_ratio_vs_mlp(self, model):
+        # float64 input (``X / 255`` of fetch_mnist's pixels): MLPClassifier
+        # multiplies in float64, ours in its network's float32.
+        X = self.X_predict.astype(np.float64)
+        ours, reference = (
+            lambda name=name: self.fitted[name].predict(X)
+            for name in (model, self.reference)
+        )
+        return alternate_median_ratio(ours, reference, repeats=21)
+
+    track_predict_float64_time_ratio_vs_mlp.unit = "ratio"
+
+    def track_predict_one_time_ratio_vs_mlp(self, model):
+        # One sample at a time, as a service or the drawing page predicts:
+        # the median of 200 calls each way, alternating.
+        x = self.X_predict[:1]
+        ours, reference = (
+            lambda name=name: [self.fitted[name].predict(x) for _ in range(200)]
+            for name in (model, self.reference)
+        )
+        return alternate_median_ratio(ours, reference, repeats=21)
+
+    track_predict_one_time_ratio_vs_mlp.unit = "ratio"
 
 
 class DigitsClassifiers(_Classifiers):

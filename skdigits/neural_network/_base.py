@@ -59,17 +59,17 @@ from skdigits.neural_network._training import TrainingState, get_trainer
 
 _MAX_SEED = np.iinfo(np.int32).max
 
-# Values in a block of rows at prediction; see `_forward`. A block is
-# 2**15 // n_features rows, rounded down to a power of two in [16, 512]: 32
-# rows of MNIST's 784 pixels, 512 of load_digits' 64. One sample is padded to
-# a block, so this bounds its cost; 10,000 MNIST samples take 313 blocks.
-_PREDICT_BLOCK_VALUES = 2**15
+# Values of X in a block of rows at prediction (see `_forward`): 1337 rows of
+# MNIST's 784 pixels, whose float32 copy is 4 MiB. Memory stays bounded
+# whatever the number of samples, and products stay large enough for BLAS.
+_PREDICT_BLOCK_VALUES = 2**20
 
 # Sparse training data are made dense a chunk of batches at a time, of at most
 # this many values (32 MiB in float32), never as a whole.
 _SPARSE_CHUNK_VALUES = 2**23
 
 _HIDDEN_ACTIVATIONS = {"relu": lambda x: np.maximum(x, 0, out=x)}
+_FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 _NON_FINITE_MESSAGE = (
     "Solver produced non-finite parameter weights. The input data may contain "
@@ -941,17 +941,40 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
     # Prediction --------------------------------------------------------------
 
     def _validated_log_proba(self, X):
-        check_is_fitted(self)
-        X = validate_data(
-            self,
-            X,
-            reset=False,
-            accept_sparse=["csr", "csc"],
-            dtype=(np.float64, np.float32),
-        )
-        if sp.issparse(X):
-            X = X.tocsr()
+        if "_inference_weights" not in self.__dict__:
+            check_is_fitted(self)
+        if not self._needs_no_validation(X):
+            X = validate_data(
+                self,
+                X,
+                reset=False,
+                accept_sparse=["csr", "csc"],
+                dtype=(np.float64, np.float32),
+            )
+            if sp.issparse(X):
+                X = X.tocsr()
         return _forward(X, self._inference_weights)
+
+    def _needs_no_validation(self, X) -> bool:
+        """Whether X is what ``validate_data`` would return as it is.
+
+        A float ndarray of samples with the fitted number of features, all
+        finite, for an estimator fitted without feature names: the case of a
+        service predicting one sample at a time, for which validate_data's
+        general checks cost more than the network. Anything else goes
+        through validate_data, with its messages and warnings.
+        """
+        return (
+            type(X) is np.ndarray
+            and X.ndim == 2
+            and X.dtype in _FLOAT_DTYPES
+            and X.shape[0] >= 1
+            and X.shape[1] == self.n_features_in_
+            and "feature_names_in_" not in self.__dict__
+            # As scikit-learn checks: a finite sum has no NaN or inf (a sum
+            # that overflows is sent to validate_data, which looks closer).
+            and bool(np.isfinite(np.add.reduce(X, axis=None)))
+        )
 
     def predict_log_proba(self, X):
         """Log of the probability estimates.
@@ -1080,42 +1103,45 @@ def _assign(model, state: TrainingState):
 
 
 def _inference_weights(spec: NetworkSpec, state: TrainingState):
-    """(coef, intercept, activation) of each Dense layer, in float32 and 64."""
+    """(coef, intercept, activation) of each Dense layer, by the input's dtype.
+
+    The products run in float32 unless both the input and the network are
+    float64: a network trained in float32 has nothing more to give in
+    float64, whose products take twice the time.
+    """
     layers = list(
         zip(state.trainable[::2], state.trainable[1::2], spec.activations, strict=True)
     )
-    return {
+    by_dtype = {
         dtype: [(np.asarray(c, dtype), np.asarray(b, dtype), a) for c, b, a in layers]
-        for dtype in ("float32", "float64")
+        for dtype in {"float32", spec.dtype}
     }
+    return {"float32": by_dtype["float32"], "float64": by_dtype[spec.dtype]}
 
 
 def _forward(X, weights):
-    """Class log-probabilities of validated X, in X's precision.
+    """Class log-probabilities of validated X, in X's dtype.
 
-    Rows go through the network in blocks of a fixed number of rows (the
-    last block padded with zeros), so memory stays bounded and the
-    products of a model always have the same shapes. BLAS may still sum
-    a row differently by its position in the block: a sample's result
-    in another batch agrees to rounding (float32: about 1e-6 relative),
-    not always to the bit.
+    The products run in the precision `_inference_weights` gives; the
+    log-probabilities are computed from the logits in X's dtype, so that
+    float64 probabilities sum to one to float64's precision. Rows go
+    through the network in blocks of at most `_PREDICT_BLOCK_VALUES`
+    values, so memory stays bounded. The same X gives the same output, bit
+    for bit; a sample in another batch agrees to rounding (BLAS may sum a
+    row differently by its place in a block: about 1e-6 relative).
     """
     dtype = X.dtype
     layers = weights[dtype.name]
-    rows = 2 ** int(np.log2(max(_PREDICT_BLOCK_VALUES // X.shape[1], 1)))
-    rows = min(max(rows, 16), 512)
+    rows = max(_PREDICT_BLOCK_VALUES // X.shape[1], 1)
     n_samples = X.shape[0]
+    if n_samples <= rows and not sp.issparse(X):
+        return _forward_block(X, layers, dtype)
     out = np.empty((n_samples, layers[-1][0].shape[1]), dtype=dtype)
-    padded = np.zeros((rows, X.shape[1]), dtype=dtype)
     for start in range(0, n_samples, rows):
         block = X[start : start + rows]
         if sp.issparse(block):
             block = block.toarray()
-        n_rows = block.shape[0]
-        if n_rows < rows:
-            padded[:n_rows] = block
-            block = padded
-        out[start : start + n_rows] = _forward_block(block, layers)[:n_rows]
+        out[start : start + block.shape[0]] = _forward_block(block, layers, dtype)
     return out
 
 
@@ -1143,15 +1169,17 @@ def _validation_scores(spec, state, X, Y, sample_weight):
     )
 
 
-def _forward_block(activation, layers):
+def _forward_block(X, layers, dtype):
+    """Log-probabilities of the rows of dense X, in ``dtype``; X is not changed."""
     *hidden, (coef, intercept, output) = layers
+    activation = np.asarray(X, dtype=coef.dtype)  # a copy only to float32
     for hidden_coef, hidden_intercept, name in hidden:
         activation = activation @ hidden_coef
         activation += hidden_intercept
         activation = _HIDDEN_ACTIVATIONS[name](activation)
     logits = activation @ coef
     logits += intercept
-    return log_probabilities(logits, output, np)
+    return log_probabilities(logits.astype(dtype, copy=False), output, np)
 
 
 def _hashable(value):
