@@ -119,6 +119,21 @@ def test_label_distribution_counts_and_bars(split):
     assert heights == expected
 
 
+def test_the_label_distribution_legend_covers_no_bar(split):
+    _, _, y_train, y_test = split
+    for size in [(7, 3.5), (4, 3)]:
+        figure = plt.figure(figsize=size)
+        display = LabelDistributionDisplay.from_labels(y_train, y_test, ax=figure.gca())
+        figure.canvas.draw()
+        legend = display.ax_.get_legend().get_window_extent()
+        bars = [p.get_window_extent() for p in display.ax_.patches if p.get_height()]
+        assert bars
+        assert not any(legend.overlaps(bar) for bar in bars)
+        labels = [t.get_text() for t in display.ax_.get_legend().get_texts()]
+        assert labels == ["train", "test"]
+        plt.close(figure)
+
+
 def test_average_image_of_digit_k_is_the_mean_of_its_images(split):
     X_train, _, y_train, _ = split
     display = AverageImageDisplay.from_data(X_train, y_train)

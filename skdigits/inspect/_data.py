@@ -226,6 +226,11 @@ class LabelDistributionDisplay:
         ax.set_xlabel("digit")
         ax.set_ylabel("images")
         ax.set_title("Images per digit")
+        # Outside the axes, right of them: inside, it covers the bars of the
+        # first digits, which are as tall as the others.
+        sns.move_legend(
+            ax, "upper left", bbox_to_anchor=(1.01, 1), title=None, frameon=False
+        )
         self.ax_, self.figure_ = ax, ax.figure
         return self
 
