@@ -277,9 +277,28 @@ def read_digits(
 def infer_pixel_max(estimator) -> float:
     """The pixel scale ``estimator`` takes: 255 after a `PixelScaler`, else 1.
 
-    A `~sklearn.pipeline.Pipeline` whose first step is a `PixelScaler` takes
-    pixels in [0, ``max_value``] (MNIST's 0-255, as `fetch_mnist` gives
-    them); anything else is taken to read pixels in [0, 1].
+    Parameters
+    ----------
+    estimator : estimator
+        A fitted classifier, or a pipeline ending in one.
+
+    Returns
+    -------
+    pixel_max : float
+        The ``max_value`` of the `PixelScaler` that starts a
+        `~sklearn.pipeline.Pipeline` (MNIST's 255, as `fetch_mnist` gives
+        the pixels); 1.0 for anything else, read as taking pixels in [0, 1].
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from skdigits.preprocessing import PixelScaler
+    >>> from skdigits.reading import infer_pixel_max
+    >>> infer_pixel_max(make_pipeline(PixelScaler(), LogisticRegression()))
+    255.0
+    >>> infer_pixel_max(LogisticRegression())
+    1.0
     """
     if isinstance(estimator, Pipeline) and isinstance(estimator[0], PixelScaler):
         return float(estimator[0].max_value)
@@ -287,11 +306,46 @@ def infer_pixel_max(estimator) -> float:
 
 
 def check_probabilities(proba, *, n_samples: int, n_classes: int) -> np.ndarray:
-    """``proba`` if it can be probabilities of n_samples x n_classes, else an error.
+    """``proba`` if it can be the probabilities of the samples, else an error.
 
-    NaN or infinite values (a diverged network, a broken model), values
-    outside [0, 1], or another shape are refused: a digit read from them
-    would be a guess presented as an answer.
+    A digit read from NaN or infinite values (a diverged network, a broken
+    model), from values outside [0, 1] or from an array of another shape
+    would be a guess presented as an answer: each is refused.
+
+    Parameters
+    ----------
+    proba : array-like of shape (n_samples, n_classes)
+        What a classifier's ``predict_proba`` returned.
+
+    n_samples : int
+        The number of samples it was given.
+
+    n_classes : int
+        The number of its classes.
+
+    Returns
+    -------
+    proba : ndarray of shape (n_samples, n_classes)
+        The same values, as an array.
+
+    Raises
+    ------
+    ValueError
+        Naming what is wrong: the shape, the dtype, the samples with
+        non-finite values, or the range.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdigits.reading import check_probabilities
+    >>> check_probabilities([[0.2, 0.8]], n_samples=1, n_classes=2)
+    array([[0.2, 0.8]])
+    >>> check_probabilities(
+    ...     [[np.nan, np.nan]], n_samples=1, n_classes=2
+    ... )  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: The estimator's predict_proba gave NaN or infinite values ...
     """
     proba = np.asarray(proba)
     if proba.shape != (n_samples, n_classes):
