@@ -240,9 +240,7 @@ class DigitNormalizer(TransformerMixin, BaseEstimator):
 
     def _images(self, X) -> list:
         if isinstance(X, list | tuple):
-            images = [
-                check_image(image, name=f"image {i}") for i, image in enumerate(X)
-            ]
+            images = list(X)
         else:
             if sparse.issparse(X):  # rows of pixels, as sparse MNIST
                 X = X.toarray()

@@ -132,7 +132,7 @@ class DrawRequestHandler(BaseHTTPRequestHandler):
             raise RequestError(
                 HTTPStatus.BAD_REQUEST, "Content-Length is given more than once."
             )
-        # Digits only: int() would also take "+10", "1_0" and " 10 ".
+        # ASCII digits only: int() would also take "+10", "1_0" and "١٠".
         if not _DIGITS.fullmatch(lengths[0]):
             raise RequestError(
                 HTTPStatus.BAD_REQUEST, f"Content-Length {lengths[0]!r} is not valid."

@@ -728,29 +728,39 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
     def _end_of_epoch(
         self, spec, progress, state, loss, n_samples, validation, incremental
     ):
-        """The progress after an epoch, with the stopping rule's verdict."""
-        if not np.isfinite(loss) or not all(
+        """The progress after an epoch, with the stopping rule's verdict.
+
+        A diverged epoch (non-finite weights or loss) raises MLPClassifier's
+        error, but under early stopping after a sane epoch, where it does
+        what MLPClassifier does: its NaN validation score is recorded and
+        the best weights are kept (`_train`). Training stops there, as no
+        later epoch can start from finite weights.
+        """
+        diverged = not np.isfinite(loss) or not all(
             np.isfinite(w).all() for w in state.trainable
-        ):
-            if validation is None or progress.best_state is None:
-                raise ValueError(
-                    f"{_NON_FINITE_MESSAGE} Training diverged at epoch "
-                    f"{progress.epochs_total + 1}; a lower learning_rate_init may "
-                    "help."
-                )
-            return self._diverged(progress, state, loss, n_samples)
+        )
+        epoch = progress.epochs_total + 1
+        if diverged and (validation is None or progress.best_state is None):
+            raise ValueError(
+                f"{_NON_FINITE_MESSAGE} Training diverged at epoch {epoch}; a "
+                "lower learning_rate_init may help."
+            )
         logs = {"loss": loss}
         changes = {
             "state": state,
             "n_iter": progress.n_iter + 1,
-            "epochs_total": progress.epochs_total + 1,
+            "epochs_total": epoch,
             "partial_fit_epochs": progress.partial_fit_epochs + incremental,
             "t": progress.t + n_samples,
             "loss_curve": (*progress.loss_curve, loss),
         }
         count = progress.no_improvement_count
         if validation is not None:
-            score, val_loss = _validation_scores(spec, state, *validation)
+            score, val_loss = (
+                (np.nan, np.nan)
+                if diverged
+                else _validation_scores(spec, state, *validation)
+            )
             logs["val_accuracy"] = score
             logs["val_loss"] = val_loss
             if self.verbose == 1:
@@ -769,43 +779,22 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
         changes["no_improvement_count"] = count
         changes["logs"] = (*progress.logs, logs)
         stop = count > self.n_iter_no_change and not incremental
-        if stop and self.verbose == 1:
+        if diverged:
+            warnings.warn(
+                f"Training diverged at epoch {epoch} (non-finite weights or "
+                "loss): stopped, keeping the weights of the best validation "
+                "score. A lower learning_rate_init may help.",
+                ConvergenceWarning,
+                stacklevel=7,  # the caller of fit
+            )
+            stop = True
+        elif stop and self.verbose == 1:
             criterion = "Validation score" if validation else "Training loss"
             print(
                 f"{criterion} did not improve more than tol={self.tol:f} for "
                 f"{self.n_iter_no_change} consecutive epochs. Stopping."
             )
         return dataclasses.replace(progress, stop=stop, **changes)
-
-    def _diverged(self, progress, state, loss, n_samples):
-        """The progress after an epoch that diverged under early stopping.
-
-        As MLPClassifier does: the epoch's loss and a NaN validation score are
-        recorded, and the weights of the best validation score are kept (see
-        `_train`). Training stops there: no later epoch starts from finite
-        weights.
-        """
-        epoch = progress.epochs_total + 1
-        warnings.warn(
-            f"Training diverged at epoch {epoch} (non-finite weights or loss): "
-            "stopped, keeping the weights of the best validation score. A lower "
-            "learning_rate_init may help.",
-            ConvergenceWarning,
-            stacklevel=7,  # the caller of fit
-        )
-        logs = {"loss": loss, "val_accuracy": np.nan, "val_loss": np.nan}
-        return dataclasses.replace(
-            progress,
-            state=state,
-            n_iter=progress.n_iter + 1,
-            epochs_total=epoch,
-            t=progress.t + n_samples,
-            loss_curve=(*progress.loss_curve, loss),
-            validation_scores=(*progress.validation_scores, np.nan),
-            no_improvement_count=progress.no_improvement_count + 1,
-            logs=(*progress.logs, logs),
-            stop=True,
-        )
 
     def _cosine_learning_rate(self, position):
         """``learning_rate_init`` decayed over a cycle of ``max_iter`` epochs."""
