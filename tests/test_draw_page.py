@@ -270,8 +270,9 @@ def test_an_empty_canvas_says_so(page, mnist):
 @pytest.mark.mnist
 def test_a_digit_below_the_threshold_shows_not_sure(browser, fitted, mnist):
     _, _, X_test, y_test = mnist
-    # No probability reaches 1.01: every digit is rejected.
-    with serving(fitted, reject_threshold=1.01) as url:
+    # A threshold of 1 rejects every digit that is not certain (the drawn 3
+    # is read at p < 1; a threshold above 1 is refused as no probability).
+    with serving(fitted, reject_threshold=1.0) as url:
         page = open_page(browser, url)
         try:
             draw(page, X_test[np.flatnonzero(y_test == 3)[0]])
