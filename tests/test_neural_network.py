@@ -109,6 +109,29 @@ def test_same_result_whatever_the_batch(Estimator, digits, dtype, network_dtype)
     np.testing.assert_array_equal(clf.predict(X[shuffled]), clf.predict(X)[shuffled])
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_prediction_bits_do_not_depend_on_the_thread_budget(dtype):
+    """A joblib or Dask worker (one BLAS thread) predicts the bits a script
+    (every core) does: OpenBLAS' own products would not (measured)."""
+    from threadpoolctl import threadpool_limits
+
+    rng = np.random.default_rng(0)
+    X = rng.random((3000, 784)).astype(dtype)  # several chunks of MNIST rows
+    y = rng.integers(0, 10, 3000)
+    clf = ReluSoftmaxClassifier(max_iter=1, random_state=0).fit(X[:300], y[:300])
+    proba = clf.predict_proba(X)
+    with threadpool_limits(1):
+        np.testing.assert_array_equal(clf.predict_proba(X), proba)
+    with threadpool_limits(2):
+        np.testing.assert_array_equal(clf.predict_proba(X), proba)
+    # And the budget is as it was.
+    from threadpoolctl import threadpool_info
+
+    before = [lib["num_threads"] for lib in threadpool_info()]
+    clf.predict_proba(X)
+    assert [lib["num_threads"] for lib in threadpool_info()] == before
+
+
 def test_the_fast_path_of_prediction_checks_as_validate_data_does(digits):
     """A plain float ndarray skips validate_data; everything else, and every
     error, goes through it, with scikit-learn's own messages."""

@@ -46,6 +46,7 @@ from sklearn.utils.validation import (
 import skdigits
 from skdigits._compat import enable_x64
 from skdigits._keras import import_jax, import_keras, optimizer_config
+from skdigits.neural_network._inference import forward, inference_weights
 from skdigits.neural_network._network import (
     OUT_ACTIVATIONS,
     NetworkSpec,
@@ -54,21 +55,14 @@ from skdigits.neural_network._network import (
     initial_non_trainable,
     initial_weights,
 )
-from skdigits.neural_network._outputs import log_probabilities
 from skdigits.neural_network._training import TrainingState, get_trainer
 
 _MAX_SEED = np.iinfo(np.int32).max
-
-# Values of X in a block of rows at prediction (see `_forward`): 1337 rows of
-# MNIST's 784 pixels, whose float32 copy is 4 MiB. Memory stays bounded
-# whatever the number of samples, and products stay large enough for BLAS.
-_PREDICT_BLOCK_VALUES = 2**20
 
 # Sparse training data are made dense a chunk of batches at a time, of at most
 # this many values (32 MiB in float32), never as a whole.
 _SPARSE_CHUNK_VALUES = 2**23
 
-_HIDDEN_ACTIVATIONS = {"relu": lambda x: np.maximum(x, 0, out=x)}
 _FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 _NON_FINITE_MESSAGE = (
@@ -917,7 +911,7 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
             ],
             "_spec": spec,
             "_state": progress.state,
-            "_inference_weights": _inference_weights(spec, progress.state),
+            "_inference_weights": inference_weights(spec, progress.state),
             "_random_state": rng,
             "_seed": seed,
             "_epochs_total": progress.epochs_total,
@@ -942,7 +936,7 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
             )
             if sp.issparse(X):
                 X = X.tocsr()
-        return _forward(X, self._inference_weights)
+        return forward(X, self._inference_weights)
 
     def _needs_no_validation(self, X) -> bool:
         """Whether X is what ``validate_data`` would return as it is.
@@ -1091,49 +1085,6 @@ def _assign(model, state: TrainingState):
         variable.assign(value)
 
 
-def _inference_weights(spec: NetworkSpec, state: TrainingState):
-    """(coef, intercept, activation) of each Dense layer, by the input's dtype.
-
-    The products run in float32 unless both the input and the network are
-    float64: a network trained in float32 has nothing more to give in
-    float64, whose products take twice the time.
-    """
-    layers = list(
-        zip(state.trainable[::2], state.trainable[1::2], spec.activations, strict=True)
-    )
-    by_dtype = {
-        dtype: [(np.asarray(c, dtype), np.asarray(b, dtype), a) for c, b, a in layers]
-        for dtype in {"float32", spec.dtype}
-    }
-    return {"float32": by_dtype["float32"], "float64": by_dtype[spec.dtype]}
-
-
-def _forward(X, weights):
-    """Class log-probabilities of validated X, in X's dtype.
-
-    The products run in the precision `_inference_weights` gives; the
-    log-probabilities are computed from the logits in X's dtype, so that
-    float64 probabilities sum to one to float64's precision. Rows go
-    through the network in blocks of at most `_PREDICT_BLOCK_VALUES`
-    values, so memory stays bounded. The same X gives the same output, bit
-    for bit; a sample in another batch agrees to rounding (BLAS may sum a
-    row differently by its place in a block: about 1e-6 relative).
-    """
-    dtype = X.dtype
-    layers = weights[dtype.name]
-    rows = max(_PREDICT_BLOCK_VALUES // X.shape[1], 1)
-    n_samples = X.shape[0]
-    if n_samples <= rows and not sp.issparse(X):
-        return _forward_block(X, layers, dtype)
-    out = np.empty((n_samples, layers[-1][0].shape[1]), dtype=dtype)
-    for start in range(0, n_samples, rows):
-        block = X[start : start + rows]
-        if sp.issparse(block):
-            block = block.toarray()
-        out[start : start + block.shape[0]] = _forward_block(block, layers, dtype)
-    return out
-
-
 def _labels(log_proba, output):
     """Predictions from log-probabilities: label indices, or indicators."""
     if output == "sigmoid":
@@ -1143,7 +1094,7 @@ def _labels(log_proba, output):
 
 def _validation_scores(spec, state, X, Y, sample_weight):
     """Accuracy and mean loss of the network ``state`` on validation data."""
-    log_proba = _forward(X, _inference_weights(spec, state))
+    log_proba = forward(X, inference_weights(spec, state))
     if spec.output == "sigmoid":
         correct = np.all(_labels(log_proba, spec.output) == Y, axis=1)
         losses = -(Y * log_proba + (1 - Y) * np.log1p(-np.exp(log_proba))).sum(axis=1)
@@ -1156,19 +1107,6 @@ def _validation_scores(spec, state, X, Y, sample_weight):
         float(np.average(correct, weights=sample_weight)),
         float(np.average(losses, weights=sample_weight)),
     )
-
-
-def _forward_block(X, layers, dtype):
-    """Log-probabilities of the rows of dense X, in ``dtype``; X is not changed."""
-    *hidden, (coef, intercept, output) = layers
-    activation = np.asarray(X, dtype=coef.dtype)  # a copy only to float32
-    for hidden_coef, hidden_intercept, name in hidden:
-        activation = activation @ hidden_coef
-        activation += hidden_intercept
-        activation = _HIDDEN_ACTIVATIONS[name](activation)
-    logits = activation @ coef
-    logits += intercept
-    return log_probabilities(logits.astype(dtype, copy=False), output, np)
 
 
 def _hashable(value):
