@@ -132,6 +132,38 @@ def test_prediction_bits_do_not_depend_on_the_thread_budget(dtype):
     assert [lib["num_threads"] for lib in threadpool_info()] == before
 
 
+FORK_SCRIPT = """
+import multiprocessing as mp, warnings
+import numpy as np
+from skdigits import ReluSoftmaxClassifier
+warnings.filterwarnings("ignore")
+rng = np.random.default_rng(0)
+X, y = rng.random((3000, 784)), rng.integers(0, 10, 3000)
+clf = ReluSoftmaxClassifier(max_iter=1, random_state=0).fit(X[:300], y[:300])
+proba = clf.predict_proba(X)  # the prediction threads start here
+def child(queue):
+    queue.put(np.array_equal(clf.predict_proba(X), proba))
+context = mp.get_context("fork")
+queue = context.Queue()
+process = context.Process(target=child, args=(queue,), daemon=True)
+process.start()
+print(queue.get(timeout=60))
+process.join(timeout=60)
+"""
+
+
+def test_a_forked_child_predicts_after_its_parent():
+    """multiprocessing's fork (Linux's default before Python 3.14) copies no
+    thread of the prediction pool: the child must not wait for them."""
+    out = subprocess.run(
+        [sys.executable, "-c", FORK_SCRIPT],
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    assert out.stdout.split() == ["True"], out.stderr
+
+
 def test_the_fast_path_of_prediction_checks_as_validate_data_does(digits):
     """A plain float ndarray skips validate_data; everything else, and every
     error, goes through it, with scikit-learn's own messages."""

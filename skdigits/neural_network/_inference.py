@@ -18,6 +18,7 @@ in another batch agrees to rounding (about 1e-6 relative), as a BLAS may sum
 a row differently by its place in a chunk.
 """
 
+import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -108,9 +109,19 @@ def _blas_controller():
 def _thread_pool() -> ThreadPoolExecutor:
     global _pool
     if _pool is None:
-        import os
-
         _pool = ThreadPoolExecutor(
             max_workers=os.cpu_count() or 1, thread_name_prefix="skdigits-predict"
         )
     return _pool
+
+
+def _after_fork_in_child() -> None:
+    # A forked child (multiprocessing's default on Linux before Python 3.14)
+    # has none of the pool's threads, and may hold the lock as the parent's
+    # predicting thread did: both would hang its first prediction.
+    global _pool, _blas_lock
+    _pool = None
+    _blas_lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
