@@ -150,7 +150,7 @@ def repair_damaged_entries(folder: Path) -> list[Path]:
                         continue
                     if not _decompresses(entry.read_bytes()):
                         entry.unlink()
-                        # JAX >= 0.4.36 keeps a key's access time beside it.
+                        # JAX after 0.4.30 keeps a key's access time beside it.
                         stem = name.removesuffix("-cache")
                         (folder / f"{stem}-atime").unlink(missing_ok=True)
                         removed.append(entry)

@@ -9,18 +9,17 @@ float64 probabilities sum to one to float64's precision.
 The same input gives the same output bits whatever the process and its
 thread budget (a joblib or Dask worker has one thread, a script every
 core). OpenBLAS sums a product differently by how many threads share it
-(measured: float32 products of 32 rows or more, and float64 ones from about
-1,300 rows, change in their last bits between one thread and two), so the
-rows go through in chunks of a fixed size, each chunk's products on one
-BLAS thread, and the chunks are shared among as many Python threads as the
-budget allows (numpy releases the GIL in its products). A sample predicted
-in another batch agrees to rounding (about 1e-6 relative), as a BLAS may sum
-a row differently by its place in a chunk.
+(measured: float32 products of 32 rows or more, and float64 ones of about
+1,300, change in their last bits between one thread and two), so the rows go
+through in chunks of a fixed size, on one BLAS thread. Running the chunks on
+several Python threads at once was measured no faster in a process that has
+trained (`benchmarks/README.md`), so they run in turn. A sample predicted in
+another batch agrees to rounding (about 1e-6 relative), as a BLAS may sum a
+row differently by its place in a chunk.
 """
 
 import os
 import threading
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import scipy.sparse as sp
@@ -34,10 +33,9 @@ CHUNK_VALUES = 2**18
 _HIDDEN_ACTIVATIONS = {"relu": lambda x: np.maximum(x, 0, out=x)}
 
 # BLAS's thread count is one setting for the whole process: one prediction at
-# a time changes it (and puts it back), so that two cannot interleave.
+# a time sets it to one (and puts it back), so that two cannot interleave.
 _blas_lock = threading.Lock()
 _blas = None
-_pool = None
 
 
 def inference_weights(spec, state) -> dict:
@@ -57,29 +55,13 @@ def forward(X, weights) -> np.ndarray:
     dtype = X.dtype
     layers = weights[dtype.name]
     rows = max(CHUNK_VALUES // X.shape[1], 1)
-    n_samples = X.shape[0]
-    out = np.empty((n_samples, layers[-1][0].shape[1]), dtype=dtype)
-    starts = range(0, n_samples, rows)
-
-    def chunk(start):
-        block = X[start : start + rows]
-        if sp.issparse(block):
-            block = block.toarray()
-        out[start : start + block.shape[0]] = _forward_block(block, layers, dtype)
-
-    def chunks(group):
-        for start in group:
-            chunk(start)
-
-    with _blas_lock:
-        blas = _blas_controller()
-        budget = max((lib["num_threads"] for lib in blas.info()), default=1)
-        groups = [starts[i::budget] for i in range(min(budget, len(starts)))]
-        with blas.limit(limits=1):
-            if len(groups) > 1:
-                list(_thread_pool().map(chunks, groups))  # re-raises any error
-            else:
-                chunks(starts)
+    out = np.empty((X.shape[0], layers[-1][0].shape[1]), dtype=dtype)
+    with _blas_lock, _blas_controller().limit(limits=1):
+        for start in range(0, X.shape[0], rows):
+            block = X[start : start + rows]
+            if sp.issparse(block):
+                block = block.toarray()
+            out[start : start + block.shape[0]] = _forward_block(block, layers, dtype)
     return out
 
 
@@ -106,21 +88,11 @@ def _blas_controller():
     return _blas
 
 
-def _thread_pool() -> ThreadPoolExecutor:
-    global _pool
-    if _pool is None:
-        _pool = ThreadPoolExecutor(
-            max_workers=os.cpu_count() or 1, thread_name_prefix="skdigits-predict"
-        )
-    return _pool
-
-
 def _after_fork_in_child() -> None:
     # A forked child (multiprocessing's default on Linux before Python 3.14)
-    # has none of the pool's threads, and may hold the lock as the parent's
-    # predicting thread did: both would hang its first prediction.
-    global _pool, _blas_lock
-    _pool = None
+    # may hold the lock, as the parent's predicting thread did when it forked:
+    # its first prediction would wait forever.
+    global _blas_lock
     _blas_lock = threading.Lock()
 
 
