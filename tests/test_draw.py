@@ -14,24 +14,13 @@ import threading
 
 import numpy as np
 import pytest
-from draw_helpers import bar_digits, canvas_body, fit_bar_model, paper, request, serving
+from draw_helpers import bar_digits, canvas_body, paper, request
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 
 from skdigits.draw import ServedModel, _models, default_model, load_model, make_server
 from skdigits.draw._requests import MAX_BODY_BYTES, MAX_SIDE
 from skdigits.preprocessing import PixelScaler
-
-
-@pytest.fixture(scope="module")
-def bar_model():
-    return fit_bar_model()
-
-
-@pytest.fixture
-def server(bar_model):
-    with serving(bar_model) as server:
-        yield server
 
 
 def test_the_page_and_the_model_are_served(server):

@@ -12,18 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
-from draw_helpers import canvas_body, fit_bar_model, paper, request, serving
-
-
-@pytest.fixture(scope="module")
-def bar_model():
-    return fit_bar_model()
-
-
-@pytest.fixture
-def server(bar_model):
-    with serving(bar_model) as server:
-        yield server
+from draw_helpers import canvas_body, paper, request, serving
 
 
 def raw_exchange(server, data: bytes, *, timeout=10) -> bytes:

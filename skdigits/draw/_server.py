@@ -93,8 +93,7 @@ class DrawRequestHandler(BaseHTTPRequestHandler):
 
     def do_POST(self):
         if urlsplit(self.path).path != "/read":
-            # The body is left unread: the connection cannot be reused.
-            self.close_connection = True
+            # The body is left unread: `_send_error` closes the connection.
             self._send_error(HTTPStatus.NOT_FOUND, f"There is no page {self.path}.")
             return
         try:
@@ -119,7 +118,6 @@ class DrawRequestHandler(BaseHTTPRequestHandler):
         self._send_json(HTTPStatus.OK, reading)
 
     def _method_not_allowed(self):
-        self.close_connection = True
         self._send_error(HTTPStatus.METHOD_NOT_ALLOWED, "Use GET or POST.")
 
     do_HEAD = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _method_not_allowed
