@@ -9,7 +9,6 @@ are recorded per version pair; another pair is skipped, saying so.
 import hashlib
 import importlib.metadata
 
-import numpy as np
 import pytest
 
 from skdigits import ReluSoftmaxClassifier, SigmoidNetClassifier

@@ -46,16 +46,8 @@ from sklearn.utils.validation import (
 import skdigits
 from skdigits._compat import enable_x64
 from skdigits._keras import import_jax, import_keras, optimizer_config
-from skdigits.neural_network._inference import forward, inference_weights
-from skdigits.neural_network._network import (
-    OUT_ACTIVATIONS,
-    NetworkSpec,
-    build_network,
-    check_initial_non_trainable,
-    initial_non_trainable,
-    initial_weights,
-)
-from skdigits.neural_network._training import TrainingState, get_trainer
+from skdigits.neural_network._network import OUT_ACTIVATIONS, NetworkSpec, assign
+from skdigits.neural_network._training import Trainer, TrainingState, get_trainer
 
 _MAX_SEED = np.iinfo(np.int32).max
 
@@ -188,6 +180,22 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
         """The output (see `_outputs`) for single- or multi-label targets."""
         return "sigmoid" if multilabel else "softmax"
 
+    def _make_network(self, meta: dict, multilabel: bool, seed: int):
+        """The network to fit (a `NetworkSpec`, or any object with its interface).
+
+        ``meta`` describes the data (``n_features_in_``, ``n_outputs_``...).
+        """
+        return NetworkSpec(
+            name=self._network_name,
+            n_features=meta["n_features_in_"],
+            n_outputs=meta["n_outputs_"],
+            hidden_layer_sizes=self._hidden_layer_sizes(),
+            output=self._output(multilabel),
+            dropout=float(self.dropout),
+            input_dropout=self._input_dropout,
+            dtype=self.dtype,
+        )
+
     # Fitting -----------------------------------------------------------------
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -274,7 +282,7 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
         return self
 
     def _fit_transaction(self, X, y, sample_weight, incremental, classes):
-        fitted = hasattr(self, "_spec")
+        fitted = hasattr(self, "_fitted_network")
         continuing = fitted and (incremental or self.warm_start)
         X, y = validate_data(
             self,
@@ -302,33 +310,47 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
         )
         sample_weight = sample_weight * self._class_weights(y, classes_, multilabel)
 
-        spec = NetworkSpec(
-            name=self._network_name,
-            n_features=X.shape[1],
-            n_outputs=Y.shape[1],
-            hidden_layer_sizes=self._hidden_layer_sizes(),
-            output=self._output(multilabel),
-            dropout=float(self.dropout),
-            input_dropout=self._input_dropout,
-            dtype=self.dtype,
-        )
+        if continuing:
+            rng = copy.deepcopy(self._random_state)
+            seed = self._seed
+        else:
+            rng = check_random_state(self.random_state)
+            # One draw: the weights, the dropout masks and the augmentation
+            # all derive from it, so the unaugmented path draws nothing more.
+            seed = int(rng.randint(_MAX_SEED))
+        meta = {
+            "n_features_in_": X.shape[1],
+            "n_classes_": len(classes_),
+            "classes_": classes_,
+            "n_outputs_": Y.shape[1],
+            "target_type_": "multilabel-indicator"
+            if multilabel
+            else ("binary" if len(classes_) == 2 else "multiclass"),
+        }
         import_jax()
         with enable_x64(self.dtype == "float64"):
-            trainer = self._trainer(spec)
+            network = self._make_network(meta, multilabel, seed)
+            trainer = self._trainer(network)
             if continuing:
-                rng = copy.deepcopy(self._random_state)
-                seed = self._seed
-                progress = self._continued_progress(trainer, spec, incremental)
+                progress = self._continued_progress(trainer, network, incremental)
             else:
-                rng = check_random_state(self.random_state)
-                # One draw: the weights, the dropout masks and the augmentation
-                # all derive from it, so the unaugmented path draws nothing more.
-                seed = int(rng.randint(_MAX_SEED))
-                progress = self._new_progress(trainer, spec, seed)
+                progress = self._new_progress(trainer, network, seed)
             progress, model = self._train(
-                trainer, spec, X, y, Y, sample_weight, progress, rng, seed, incremental
+                trainer,
+                network,
+                X,
+                y,
+                Y,
+                sample_weight,
+                progress,
+                rng,
+                seed,
+                incremental,
             )
-        self._commit(spec, classes_, progress, model, rng, seed, continuing)
+            predictor = network.predictor(progress.state, trainer)
+        self._commit(
+            network, predictor, classes_, progress, model, rng, seed, continuing
+        )
 
     # Targets and weights ---------------------------------------------------
 
@@ -366,7 +388,7 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
 
     def _check_classes(self, y, classes, incremental, multilabel):
         """Check that y of a continued fit has the classes of the first one."""
-        if multilabel != (self._spec.output == "sigmoid"):
+        if multilabel != (self._fitted_network.output == "sigmoid"):
             raise ValueError(
                 "y is "
                 + ("a multilabel indicator matrix" if multilabel else "a label vector")
@@ -471,11 +493,9 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
             text, kind = json.dumps(config, sort_keys=True, default=repr), "custom"
         return (kind, f"{cls.__module__}.{cls.__qualname__}", text)
 
-    def _new_progress(self, trainer, spec, seed):
+    def _new_progress(self, trainer, network, seed):
         state = TrainingState(
-            initial_weights(spec, seed),
-            initial_non_trainable(spec, seed),
-            trainer.initial_optimizer_state(),
+            *network.initial_state(seed), trainer.initial_optimizer_state()
         )
         return _Progress(
             state=state,
@@ -492,28 +512,23 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
             no_improvement_count=0,
         )
 
-    def _continued_progress(self, trainer, spec, incremental):
+    def _continued_progress(self, trainer, network, incremental):
         """The progress of the fitted network, adapted to changed parameters.
 
         The shapes of the weights cannot change; the precision, the dropout,
         the augmentation and the optimizer can: the weights are cast, and a
         different optimizer starts from a fresh state.
         """
-        fitted = self._spec
-        if spec.hidden_layer_sizes != fitted.hidden_layer_sizes:
-            raise ValueError(
-                f"hidden_layer_sizes is {list(spec.hidden_layer_sizes)} but the "
-                f"fitted network has {list(fitted.hidden_layer_sizes)}: "
-                + ("partial_fit" if incremental else "a warm-started fit")
-                + " continues the fitted network. Fit with warm_start=False to "
-                "build a new one."
-            )
         state = self._state
-        if spec.dropout != fitted.dropout:
-            # Dropout layers come or go, and with them their seed's state.
-            state = dataclasses.replace(
-                state, non_trainable=initial_non_trainable(spec, self._seed)
-            )
+        state = dataclasses.replace(
+            state,
+            non_trainable=network.continued_non_trainable(
+                self._fitted_network,
+                state.non_trainable,
+                self._seed,
+                "partial_fit" if incremental else "a warm-started fit",
+            ),
+        )
         if self._optimizer_key() != self._fitted_optimizer_key:
             state = dataclasses.replace(
                 state, optimizer=trainer.initial_optimizer_state()
@@ -523,7 +538,9 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
         state = TrainingState(
             *(
                 [
-                    v.astype(spec.dtype) if np.issubdtype(v.dtype, np.floating) else v
+                    v.astype(network.dtype)
+                    if np.issubdtype(v.dtype, np.floating)
+                    else v
                     for v in values
                 ]
                 for values in (state.trainable, state.non_trainable, state.optimizer)
@@ -555,7 +572,7 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
     # The epochs ----------------------------------------------------------------
 
     def _train(
-        self, trainer, spec, X, y, Y, sample_weight, progress, rng, seed, incremental
+        self, trainer, network, X, y, Y, sample_weight, progress, rng, seed, incremental
     ):
         """Run the epochs; return the progress and the callbacks' model."""
         validation = None
@@ -566,7 +583,7 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
                 sample_weight,
                 random_state=rng,
                 test_size=self.validation_fraction,
-                stratify=None if spec.output == "sigmoid" else y,
+                stratify=None if network.output == "sigmoid" else y,
             )
             if X_val.shape[0] < 2:
                 raise ValueError(
@@ -577,13 +594,13 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
 
         n_samples = X.shape[0]
         batch_size = self._batch_size(n_samples)
-        W = sample_weight.astype(spec.dtype)
-        data = None if sp.issparse(X) else trainer.put(X.astype(spec.dtype), Y, W)
+        W = sample_weight.astype(network.dtype)
+        data = None if sp.issparse(X) else trainer.put(X.astype(network.dtype), Y, W)
 
         model = callbacks = optimizer = recorder = None
         if self.callbacks or self.verbose >= 2:
             keras = import_keras()
-            model = build_network(keras, spec, seed=0)
+            model = network.build_model(keras)
             # Learning-rate callbacks read and set `model.optimizer.learning_rate`.
             model.optimizer = optimizer = self._make_optimizer(keras)
             model.stop_training = False
@@ -623,13 +640,20 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
                     seed,
                 )
                 progress = self._end_of_epoch(
-                    spec, progress, state, loss, n_samples, validation, incremental
+                    network,
+                    trainer,
+                    progress,
+                    state,
+                    loss,
+                    n_samples,
+                    validation,
+                    incremental,
                 )
                 logs = progress.logs[-1]
                 if self.verbose == 1:
                     print(f"Iteration {progress.n_iter}, loss = {loss:.8f}")
                 if callbacks is not None:
-                    _assign(model, progress.state)
+                    assign(model, progress.state)
                     callbacks.on_train_batch_end(batches.shape[0] - 1, logs)
                     callbacks.on_epoch_end(epoch, logs)
                     logs.update({k: v[-1] for k, v in recorder.history.items()})
@@ -669,7 +693,7 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
             # The weights of the best validation score, as MLPClassifier keeps.
             progress = dataclasses.replace(progress, state=progress.best_state)
         if model is not None:
-            _assign(model, progress.state)
+            assign(model, progress.state)
         return progress, model
 
     def _run_epoch(self, trainer, progress, data, arrays, batches, valid, lr, seed):
@@ -720,7 +744,15 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
         return state.to_numpy(), loss
 
     def _end_of_epoch(
-        self, spec, progress, state, loss, n_samples, validation, incremental
+        self,
+        network,
+        trainer,
+        progress,
+        state,
+        loss,
+        n_samples,
+        validation,
+        incremental,
     ):
         """The progress after an epoch, with the stopping rule's verdict.
 
@@ -753,7 +785,7 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
             score, val_loss = (
                 (np.nan, np.nan)
                 if diverged
-                else _validation_scores(spec, state, *validation)
+                else _validation_scores(network, trainer, state, *validation)
             )
             logs["val_accuracy"] = score
             logs["val_loss"] = val_loss
@@ -795,31 +827,30 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
         progress = (position % self.max_iter) / self.max_iter
         return self.learning_rate_init * 0.5 * (1 + np.cos(np.pi * progress))
 
-    def _trainer(self, spec):
-        """The compiled trainer of this network, shared with its twins."""
-        augment, image_shape = self._augment(spec.n_features)
+    def _trainer(self, network):
+        """The compiled trainer of this network, shared with its twins.
+
+        A network whose code its configuration does not fix (a custom layer)
+        gets a trainer of its own, for this fit only.
+        """
+        augment, image_shape = self._augment(network.n_features)
         optimizer_key = self._optimizer_key()
         key = (
-            dataclasses.replace(spec, name=""),
+            network.trainer_key(),
             optimizer_key,
             self.augmentation,
             _hashable(self.augmentation_params),
             image_shape,
         )
-
-        def build_model(keras):
-            model = build_network(keras, spec, seed=0)
-            check_initial_non_trainable(model, spec, seed=0)
-            return model
-
-        return get_trainer(
-            key,
-            build_model=build_model,
-            persistent=optimizer_key[0] != "custom",
-            optimizer_factory=self._make_optimizer,
-            output=spec.output,
-            augment=augment,
-        )
+        arguments = {
+            "build_logits_model": network.build_logits_model,
+            "optimizer_factory": self._make_optimizer,
+            "output": network.output,
+            "augment": augment,
+        }
+        if not network.persistent:
+            return Trainer(key, persistent=False, **arguments)
+        return get_trainer(key, persistent=optimizer_key[0] != "custom", **arguments)
 
     def _augment(self, n_features):
         """The augmentation as ``augment(key, x)`` on rows of pixels, or None.
@@ -828,8 +859,6 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
         """
         if self.augmentation is None:
             return None, None
-        import inspect
-
         from skdigits import augmentation
         from skdigits._images import infer_image_shape
 
@@ -839,11 +868,7 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
             "affine": augmentation.affine_distort,
         }[self.augmentation]
         params = dict(self.augmentation_params or {})
-        allowed = [
-            name
-            for name, parameter in inspect.signature(distort).parameters.items()
-            if parameter.kind is parameter.KEYWORD_ONLY
-        ]
+        allowed = list(distort.__kwdefaults__)  # its keyword-only parameters
         unknown = sorted(set(params) - set(allowed))
         if unknown:
             raise ValueError(
@@ -878,8 +903,22 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
         valid[:n_samples] = 1
         return padded.reshape(n_batches, -1), valid.reshape(n_batches, -1)
 
-    def _commit(self, spec, classes_, progress, model, rng, seed, continuing):
-        """Set every fitted attribute from the finished fit, at once."""
+    def _commit(
+        self, network, predictor, classes_, progress, model, rng, seed, continuing
+    ):
+        """Set every fitted attribute from the finished fit, at once.
+
+        ``model_`` stays the same Keras object across continued fits of the
+        same network: the fitted one, given the new weights. A network that
+        changed (its precision, its dropout layers) gets a new model.
+        """
+        live = self.__dict__.get("_model") if continuing else None
+        if (
+            live is not None
+            and network.trainer_key() == self._fitted_network.trainer_key()
+        ):
+            assign(live, progress.state)
+            model = live
         history = {k: list(v) for k, v in getattr(self, "history_", {}).items()}
         if not continuing:
             history = {}
@@ -888,9 +927,8 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
                 history.setdefault(name, []).append(value)
         fitted = {
             "classes_": classes_,
-            "n_outputs_": spec.n_outputs,
-            "n_layers_": spec.n_layers,
-            "out_activation_": OUT_ACTIVATIONS[spec.output],
+            "n_outputs_": network.n_outputs,
+            "out_activation_": OUT_ACTIVATIONS[network.output],
             "n_iter_": progress.n_iter,
             "t_": progress.t,
             "loss_": progress.loss_curve[-1] if progress.loss_curve else np.nan,
@@ -903,15 +941,10 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
             ),
             "best_validation_score_": progress.best_validation_score,
             "history_": history,
-            "coefs_": [
-                np.asarray(w, np.float64) for w in progress.state.trainable[::2]
-            ],
-            "intercepts_": [
-                np.asarray(b, np.float64) for b in progress.state.trainable[1::2]
-            ],
-            "_spec": spec,
+            **network.fitted_attributes(progress.state),
+            "_fitted_network": network,
             "_state": progress.state,
-            "_inference_weights": inference_weights(spec, progress.state),
+            "_predictor": predictor,
             "_random_state": rng,
             "_seed": seed,
             "_epochs_total": progress.epochs_total,
@@ -924,7 +957,7 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
     # Prediction --------------------------------------------------------------
 
     def _validated_log_proba(self, X):
-        if "_inference_weights" not in self.__dict__:
+        if "_predictor" not in self.__dict__:
             check_is_fitted(self)
         if not self._needs_no_validation(X):
             X = validate_data(
@@ -936,7 +969,7 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
             )
             if sp.issparse(X):
                 X = X.tocsr()
-        return forward(X, self._inference_weights)
+        return self._predictor.log_proba(X)
 
     def _needs_no_validation(self, X) -> bool:
         """Whether X is what ``validate_data`` would return as it is.
@@ -1008,7 +1041,7 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
             The predicted classes, or, for multilabel targets, the indicator
             matrix of the labels whose probability exceeds 0.5.
         """
-        labels = _labels(self._validated_log_proba(X), self._spec.output)
+        labels = _labels(self._validated_log_proba(X), self._fitted_network.output)
         return labels if labels.ndim == 2 else self.classes_[labels]
 
     # The Keras model -----------------------------------------------------------
@@ -1027,9 +1060,9 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
                     f"{type(self).__name__!r} object has no attribute 'model_'"
                 )
             keras = import_keras()
-            with enable_x64(self._spec.dtype == "float64"):
-                model = build_network(keras, self._spec, seed=0)
-                _assign(model, self._state)
+            network = self._fitted_network
+            with enable_x64(network.dtype == "float64"):
+                model = network.build_model(keras, self._state)
             self._model = model
         return model
 
@@ -1075,16 +1108,6 @@ def _rate_set_by_callbacks(optimizer, learning_rate: float) -> float:
     return learning_rate if current == float(np.float32(learning_rate)) else current
 
 
-def _assign(model, state: TrainingState):
-    """Copy the weights of ``state`` into the Keras ``model``."""
-    for variable, value in zip(model.trainable_variables, state.trainable, strict=True):
-        variable.assign(value)
-    for variable, value in zip(
-        model.non_trainable_variables, state.non_trainable, strict=True
-    ):
-        variable.assign(value)
-
-
 def _labels(log_proba, output):
     """Predictions from log-probabilities: label indices, or indicators."""
     if output == "sigmoid":
@@ -1092,14 +1115,14 @@ def _labels(log_proba, output):
     return np.argmax(log_proba, axis=1)
 
 
-def _validation_scores(spec, state, X, Y, sample_weight):
+def _validation_scores(network, trainer, state, X, Y, sample_weight):
     """Accuracy and mean loss of the network ``state`` on validation data."""
-    log_proba = forward(X, inference_weights(spec, state))
-    if spec.output == "sigmoid":
-        correct = np.all(_labels(log_proba, spec.output) == Y, axis=1)
+    log_proba = network.predictor(state, trainer).log_proba(X)
+    if network.output == "sigmoid":
+        correct = np.all(_labels(log_proba, network.output) == Y, axis=1)
         losses = -(Y * log_proba + (1 - Y) * np.log1p(-np.exp(log_proba))).sum(axis=1)
     else:
-        correct = _labels(log_proba, spec.output) == np.argmax(Y, axis=1)
+        correct = _labels(log_proba, network.output) == np.argmax(Y, axis=1)
         losses = -(Y * log_proba).sum(axis=1)
     if not np.sum(sample_weight) > 0:
         sample_weight = None

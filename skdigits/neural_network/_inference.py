@@ -38,6 +38,17 @@ _blas_lock = threading.Lock()
 _blas = None
 
 
+class DensePredictor:
+    """The log-probabilities of a dense network's weights, in numpy."""
+
+    def __init__(self, weights: dict):
+        self.weights = weights
+
+    def log_proba(self, X) -> np.ndarray:
+        """Class log-probabilities of validated X (dense or CSR), in X's dtype."""
+        return forward(X, self.weights)
+
+
 def inference_weights(spec, state) -> dict:
     """(coef, intercept, activation) of each Dense layer, by the input's dtype."""
     layers = list(

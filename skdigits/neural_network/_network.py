@@ -1,16 +1,23 @@
-"""What a fitted network is, and how Keras builds it.
+"""The dense networks of SigmoidNetClassifier and ReluSoftmaxClassifier.
 
 A `NetworkSpec` is everything that fixes the shapes and the computation of a
-network: its layers, its output and its precision. It is recorded at fit, so
-that `model_` can be rebuilt from the weights alone (after unpickling, or
-after `set_params`), and it keys the cache of compiled trainers.
+dense network: its layers, its output and its precision. It is recorded at
+fit, so that `model_` can be rebuilt from the weights alone (after
+unpickling, or after `set_params`), and it keys the cache of compiled
+trainers.
+
+Its methods under "The engine's interface" are what the engine
+(`_base.BaseKerasClassifier`) asks of any network; `_keras_network.KerasNetwork`
+answers the same for any Keras model.
 """
 
+import dataclasses
 from dataclasses import dataclass
 from itertools import pairwise
 
 import numpy as np
 
+from skdigits.neural_network._inference import DensePredictor, inference_weights
 from skdigits.neural_network._outputs import OUTPUTS
 
 # Keras names of the network's layers; the tests and users find them by name.
@@ -22,6 +29,7 @@ OUT_ACTIVATIONS = {
     "softmax": "softmax",
     "normalized_sigmoid": "logistic",
     "sigmoid": "logistic",
+    "binary": "logistic",
 }
 
 
@@ -55,6 +63,71 @@ class NetworkSpec:
     def n_layers(self) -> int:
         """Layers in MLPClassifier's count: input, hidden and output."""
         return len(self.hidden_layer_sizes) + 2
+
+    # The engine's interface -----------------------------------------------
+
+    persistent = True  # its programs may be kept on disk: the spec fixes them
+
+    def trainer_key(self):
+        """What names the network's compiled programs (not its name)."""
+        return dataclasses.replace(self, name="")
+
+    def initial_state(self, seed: int) -> tuple[list, list]:
+        """The trainable and non-trainable values a fit starts from."""
+        return initial_weights(self, seed), initial_non_trainable(self, seed)
+
+    def continued_non_trainable(self, fitted, non_trainable, seed, how):
+        """The fitted network's non-trainable values, for this network.
+
+        Raises if this network cannot continue ``fitted`` (``how`` names the
+        continuation in the message).
+        """
+        if self.hidden_layer_sizes != fitted.hidden_layer_sizes:
+            raise ValueError(
+                f"hidden_layer_sizes is {list(self.hidden_layer_sizes)} but the "
+                f"fitted network has {list(fitted.hidden_layer_sizes)}: {how} "
+                "continues the fitted network. Fit with warm_start=False to "
+                "build a new one."
+            )
+        if self.dropout != fitted.dropout:
+            # Dropout layers come or go, and with them their seed's state.
+            return initial_non_trainable(self, seed)
+        return non_trainable
+
+    def build_model(self, keras, state=None):
+        """The Keras model, holding ``state``'s values if given."""
+        model = build_network(keras, self, seed=0)
+        if state is not None:
+            assign(model, state)
+        return model
+
+    def build_logits_model(self, keras):
+        """The Keras model of the logits, for training: no output activation.
+
+        The loss is computed from the logits, exact where the probabilities
+        underflow.
+        """
+        model = build_network(keras, self, seed=0)
+        check_initial_non_trainable(model, self, seed=0)
+        # The single input, not a list of one: Keras 3.6 warns when a list
+        # model is called with a tensor.
+        logits = keras.Model(model.input, model.get_layer(LOGITS).output)
+        assert [v.path for v in logits.trainable_variables] == [
+            v.path for v in model.trainable_variables
+        ]
+        return logits
+
+    def predictor(self, state, trainer=None) -> DensePredictor:
+        """The prediction of ``state``'s weights, in numpy."""
+        return DensePredictor(inference_weights(self, state))
+
+    def fitted_attributes(self, state) -> dict:
+        """The fitted attributes this network adds to the common ones."""
+        return {
+            "n_layers_": self.n_layers,
+            "coefs_": [np.asarray(w, np.float64) for w in state.trainable[::2]],
+            "intercepts_": [np.asarray(b, np.float64) for b in state.trainable[1::2]],
+        }
 
 
 def initial_weights(spec: NetworkSpec, seed: int) -> list[np.ndarray]:
@@ -141,3 +214,13 @@ def build_network(keras, spec: NetworkSpec, seed: int = 0):
     activation = "softmax" if spec.output == "softmax" else "sigmoid"
     outputs = keras.layers.Activation(activation, dtype=spec.dtype, name=OUTPUT)(logits)
     return keras.Model(inputs, outputs, name=spec.name)
+
+
+def assign(model, state) -> None:
+    """Copy the values of ``state`` (a `TrainingState`) into the Keras ``model``."""
+    for variable, value in zip(model.trainable_variables, state.trainable, strict=True):
+        variable.assign(value)
+    for variable, value in zip(
+        model.non_trainable_variables, state.non_trainable, strict=True
+    ):
+        variable.assign(value)

@@ -9,13 +9,16 @@ underflows:
   softmax of log-sigmoids. This is what Keras' categorical cross-entropy does
   with sigmoid outputs, without its clipping;
 - ``"sigmoid"``: independent sigmoid units, one per label, for multilabel
-  targets (as MLPClassifier's logistic output).
+  targets (as MLPClassifier's logistic output);
+- ``"binary"``: one sigmoid unit for two classes, the probability of the
+  second (as MLPClassifier's binary output): the log-probabilities of both
+  classes are ``log_sigmoid(-z)`` and ``log_sigmoid(z)``.
 
-The first two are trained on the log-loss of their probabilities, the last on
-the binary cross-entropy summed over its units.
+All but ``"sigmoid"`` are trained on the log-loss of their probabilities;
+``"sigmoid"`` on the binary cross-entropy summed over its units.
 """
 
-OUTPUTS = ("softmax", "normalized_sigmoid", "sigmoid")
+OUTPUTS = ("softmax", "normalized_sigmoid", "sigmoid", "binary")
 
 
 def _log_sigmoid(z, xp):
@@ -26,6 +29,9 @@ def log_probabilities(logits, output: str, xp):
     """Log of the output probabilities, with ``xp`` numpy or jax.numpy."""
     if output == "sigmoid":
         return _log_sigmoid(logits, xp)
+    if output == "binary":
+        z = logits[:, :1]
+        return xp.concatenate([_log_sigmoid(-z, xp), _log_sigmoid(z, xp)], axis=1)
     if output == "normalized_sigmoid":
         logits = _log_sigmoid(logits, xp)
     elif output != "softmax":

@@ -25,7 +25,6 @@ import numpy as np
 
 from skdigits import _program_cache as program_cache
 from skdigits._keras import import_keras
-from skdigits.neural_network._network import LOGITS
 from skdigits.neural_network._outputs import sample_losses
 
 
@@ -61,18 +60,20 @@ class Trainer:
     def __init__(
         self,
         key: Hashable,
-        build_model: Callable,
+        build_logits_model: Callable,
         optimizer_factory: Callable,
         output: str,
         augment=None,
         persistent: bool = True,
     ):
         self._disk_key = program_cache.canonical_key(key) if persistent else None
-        self._build_model = build_model
+        self._build_logits_model = build_logits_model
         self._optimizer_factory = optimizer_factory
         self._output = output
         self._augment = augment
         self._template = None  # the jitted epoch of the Keras template
+        self._template_model = None  # its network, from input to logits
+        self._inference = None  # the exported prediction (`inference_program`)
         self._template_optimizer_state = None
         self._optimizer_state = None
         self._programs = {}
@@ -91,21 +92,13 @@ class Trainer:
         import jax.numpy as jnp
 
         keras = import_keras()
-        template_model = self._build_model(keras)
+        # The network without its output activation: the loss is computed
+        # from the logits, exact where the probabilities underflow.
+        model = self._template_model = self._build_logits_model(keras)
         optimizer = self._optimizer_factory(keras)
-        optimizer.build(template_model.trainable_variables)
+        optimizer.build(model.trainable_variables)
         self._template_optimizer_state = [
             np.asarray(v.value) for v in optimizer.variables
-        ]
-        # The loss is computed from the logits, which is exact where the
-        # probabilities underflow: the network without its output activation.
-        # The single input, not a list of one: Keras 3.6 warns when a list
-        # model is called with a tensor.
-        model = keras.Model(
-            template_model.input, template_model.get_layer(LOGITS).output
-        )
-        assert [v.path for v in model.trainable_variables] == [
-            v.path for v in template_model.trainable_variables
         ]
         is_kernel = [v.path.endswith("kernel") for v in model.trainable_variables]
         output, augment = self._output, self._augment
@@ -251,6 +244,68 @@ class Trainer:
         # The deserialized program, not the traced one: the same in every process.
         return jax.jit(export.deserialize(serialized).call)
 
+    def inference_program(self) -> tuple[bytes, int | None]:
+        """The network's logits as an exported JAX program, and its batch.
+
+        The program takes the trainable values, the non-trainable values and
+        a batch of rows, and returns the logits (`_keras_network.ExportedPredictor`
+        runs it without Keras). Its batch size is symbolic (None), or fixed
+        where the network cannot be exported for any batch size. Raises
+        where it cannot be exported at all.
+        """
+        with self._lock:
+            if self._inference is None:
+                self._inference = self._load_inference_program()
+            return self._inference
+
+    def _load_inference_program(self):
+        import jax
+        from jax import export
+
+        key = None
+        if self._disk_key is not None:
+            key = f"inference {self._disk_key} {_tracing_config(jax)}"
+            stored = program_cache.load(key)
+            if stored is not None:
+                batch = int(stored["batch"])
+                return bytes(stored["program"]), batch or None
+        self._traced_epoch()
+        model = self._template_model
+
+        def logits(trainable, non_trainable, x):
+            return model.stateless_call(trainable, non_trainable, x, training=False)[0]
+
+        def struct(variable):
+            return jax.ShapeDtypeStruct(tuple(variable.shape), variable.dtype)
+
+        weights = (
+            [struct(v) for v in model.trainable_variables],
+            [struct(v) for v in model.non_trainable_variables],
+        )
+        (n_features,) = model.inputs[0].shape[1:]
+        dtype = model.inputs[0].dtype
+        try:
+            batch = None
+            rows = export.symbolic_shape(f"batch, {n_features}")
+            exported = export.export(jax.jit(logits))(
+                *weights, jax.ShapeDtypeStruct(rows, dtype)
+            )
+        except Exception:  # a network that needs a known batch size
+            batch = INFERENCE_BATCH
+            exported = export.export(jax.jit(logits))(
+                *weights, jax.ShapeDtypeStruct((batch, n_features), dtype)
+            )
+        serialized = bytes(exported.serialize())
+        if key is not None:
+            program_cache.store(
+                key,
+                {
+                    "program": np.frombuffer(serialized, np.uint8),
+                    "batch": np.array(batch or 0),
+                },
+            )
+        return serialized, batch
+
     def put(self, *arrays: np.ndarray) -> tuple:
         """Move data to the device once, before the epochs."""
         import jax
@@ -315,6 +370,9 @@ def _tracing_config(jax) -> str:
     return program_cache.canonical_key([jax.default_backend(), flags])
 
 
+# The batch of an inference program exported for a fixed batch size.
+INFERENCE_BATCH = 256
+
 _MAX_CACHED_TRAINERS = 8
 _trainers: OrderedDict[Hashable, Trainer] = OrderedDict()
 _trainers_lock = threading.Lock()
@@ -322,7 +380,7 @@ _trainers_lock = threading.Lock()
 
 def get_trainer(
     key: Hashable,
-    build_model: Callable,
+    build_logits_model: Callable,
     optimizer_factory: Callable,
     output: str,
     augment=None,
@@ -331,7 +389,8 @@ def get_trainer(
     """The `Trainer` of the architecture ``key``, compiled once and cached.
 
     ``key`` must determine the network, its output, its optimizer (up to the
-    values of their variables) and the augmentation; ``build_model(keras)``,
+    values of their variables) and the augmentation; ``build_logits_model(keras)``
+    (the network up to its logits),
     ``optimizer_factory(keras)`` and ``augment(key, x)``, a pure JAX
     function of a PRNG key and a batch, build them on a cache miss. Made of
     plain values (`skdigits._program_cache.canonical_key`), ``key`` also
@@ -346,7 +405,7 @@ def get_trainer(
         trainer = _trainers.get(key)
         if trainer is None:
             trainer = Trainer(
-                key, build_model, optimizer_factory, output, augment, persistent
+                key, build_logits_model, optimizer_factory, output, augment, persistent
             )
             _trainers[key] = trainer
             if len(_trainers) > _MAX_CACHED_TRAINERS:

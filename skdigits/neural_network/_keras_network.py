@@ -1,0 +1,364 @@
+"""Any Keras network as a network of the engine.
+
+A `KerasNetwork` is what a fit keeps of a user's Keras model: how to build
+it again (the user's ``model`` and the parameters routed to it), its
+configuration, which names its compiled programs, and its output, the way its
+scores become probabilities. It answers what the engine
+(`_base.BaseKerasClassifier`) asks of a network, as `_network.NetworkSpec`
+does for the dense networks.
+
+A network is built seeded by the estimator's ``random_state``: Keras draws
+the seed of each unseeded initializer and layer (Dropout, noise) from
+Python's `random` module, and here it draws them from a `random.Random` of
+the estimator's seed instead, for the time of the build; the global state is
+not touched. Keras' automatic layer names are counted afresh in the same
+time, so the same build gives the same configuration in any process.
+
+Prediction runs the network's logits as an exported JAX program
+(`ExportedPredictor`), with the weights as arguments: a fitted estimator,
+unpickled, predicts without importing Keras.
+"""
+
+import collections
+import contextlib
+import hashlib
+import json
+import random
+import threading
+import types
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.utils.validation import has_fit_parameter
+
+from skdigits.neural_network._outputs import log_probabilities
+
+# Builds share Keras' seed source and name counter: one at a time.
+_build_lock = threading.RLock()
+
+# Values of X in a chunk of rows; a chunk's rows are padded to a power of two,
+# so that a few batch sizes are compiled, whatever the number of rows asked.
+CHUNK_VALUES = 2**18
+
+# Final activations and what they say the network outputs.
+_SCORE_ACTIVATIONS = ("softmax", "sigmoid", "linear")
+
+
+@contextlib.contextmanager
+def seeded_build(seed: int):
+    """Keras' unseeded layers draw their seeds from ``seed``, and names restart.
+
+    Uses two of Keras' private names (tested on the lowest and newest Keras
+    declared): the `random` module its seed generator draws default seeds
+    from, and its per-thread counter of automatic layer names.
+    """
+    from keras.src.backend.common import global_state
+    from keras.src.random import seed_generator
+
+    with _build_lock:
+        python_random = seed_generator.python_random
+        names = global_state.get_global_attribute("object_name_uids")
+        seed_generator.python_random = random.Random(seed)
+        global_state.set_global_attribute(
+            "object_name_uids", collections.defaultdict(int)
+        )
+        try:
+            yield
+        finally:
+            seed_generator.python_random = python_random
+            global_state.set_global_attribute("object_name_uids", names)
+
+
+def _takes_meta(build) -> bool:
+    """Whether the callable ``build`` declares a parameter named ``meta``."""
+    # scikit-learn's public test of a callable's parameter, which it asks of
+    # an estimator's fit: the callable stands in for one.
+    return has_fit_parameter(types.SimpleNamespace(fit=build), "meta")
+
+
+def build_keras_model(keras, model, params: dict, meta: dict, seed: int = 0):
+    """The user's network: ``model(**params[, meta=meta])``, or a clone of it.
+
+    Built for inputs of ``meta["n_features_in_"]`` values, inside
+    `seeded_build`. A Keras model given as it is is cloned (new weights, from
+    ``seed``), never changed.
+    """
+    n_features = meta["n_features_in_"]
+    with seeded_build(seed):
+        if isinstance(model, keras.Model):
+            built = keras.models.clone_model(model)
+        else:
+            kwargs = dict(params)
+            if _takes_meta(model):
+                kwargs["meta"] = meta
+            built = model(**kwargs)
+        if not isinstance(built, keras.Model):
+            raise TypeError(
+                "model must be a Keras model, or a callable that returns one; "
+                f"it returned {type(built).__name__}."
+            )
+        if not built.built:
+            built.build((None, n_features))
+    inputs = getattr(built, "inputs", None) or []
+    outputs = getattr(built, "outputs", None) or []
+    if len(inputs) != 1 or len(outputs) != 1:
+        raise ValueError(
+            "The network must have one input and one output; it has "
+            f"{len(inputs)} and {len(outputs)}."
+        )
+    if tuple(inputs[0].shape[1:]) != (n_features,):
+        raise ValueError(
+            f"The network takes inputs of shape {tuple(inputs[0].shape)}, but X "
+            f"has {n_features} features: its input must be "
+            "(None, meta['n_features_in_']) (an image network starts with a "
+            "Reshape)."
+        )
+    return built
+
+
+def _final_activation(keras, model) -> tuple[object, str]:
+    """The model's last layer and its activation's name (softmax, sigmoid, linear)."""
+    layer = model.layers[-1]
+    activation = getattr(layer, "activation", None)
+    if activation is None:
+        return layer, "linear"
+    for name in _SCORE_ACTIVATIONS:
+        if activation is keras.activations.get(name):
+            return layer, name
+    raise ValueError(
+        f"The network's last layer {layer.name!r} ends in "
+        f"{getattr(activation, '__name__', activation)!r}; it must end in "
+        "'softmax', 'sigmoid' or no activation (logits), from which skdigits "
+        "computes the probabilities and the loss."
+    )
+
+
+def output_kind(activation: str, width: int, n_outputs: int, multilabel: bool) -> str:
+    """The output (see `_outputs`) of a network's scores, or a ValueError."""
+    if multilabel:
+        if activation == "softmax":
+            raise ValueError(
+                "A multilabel target needs one sigmoid unit (or logit) per "
+                "label; the network ends in a softmax."
+            )
+        kind = "sigmoid"
+    elif width == 1 and n_outputs == 2 and activation != "softmax":
+        return "binary"
+    else:
+        kind = "normalized_sigmoid" if activation == "sigmoid" else "softmax"
+    if width != n_outputs:
+        raise ValueError(
+            f"The network outputs {width} scores, but y has {n_outputs} "
+            + ("labels" if multilabel else "classes")
+            + ": its last layer must have meta['n_outputs_'] units"
+            + ("" if multilabel or n_outputs != 2 else " (or one sigmoid unit)")
+            + "."
+        )
+    return kind
+
+
+def _configuration(keras, model) -> tuple[str, bool]:
+    """The model's configuration as text, and whether it fixes its code.
+
+    It does when every class in it is one of Keras' own and the
+    configuration is plain data; a custom layer's name does not fix its code,
+    nor a Lambda's configuration its closure.
+    """
+    config = keras.saving.serialize_keras_object(model)
+    fixed = True
+
+    def visit(value):
+        nonlocal fixed
+        if isinstance(value, dict):
+            module = value.get("module")
+            if isinstance(module, str) and module.split(".")[0] != "keras":
+                fixed = False
+            if value.get("class_name") in ("Lambda", "__lambda__", "function"):
+                fixed = False
+            for item in value.values():
+                visit(item)
+        elif isinstance(value, list | tuple):
+            for item in value:
+                visit(item)
+
+    visit(config)
+    try:
+        text = json.dumps(config, sort_keys=True)
+    except TypeError:
+        text, fixed = json.dumps(config, sort_keys=True, default=repr), False
+    if type(model).__module__.split(".")[0] != "keras":  # a subclassed model
+        fixed = False
+    return text, fixed
+
+
+@dataclass(frozen=True, eq=False)
+class KerasNetwork:
+    """A user's Keras network, as a fit keeps it (see the module's docstring)."""
+
+    model: object  # the estimator's ``model``: a callable or a Keras model
+    params: dict  # the routed ``model__`` parameters, without the prefix
+    meta: dict
+    config: str
+    persistent: bool
+    output: str
+    activation: str
+    n_layers: int
+    weight_shapes: tuple
+    initial: tuple = field(repr=False)  # (trainable, non-trainable) values
+    dtype: str = "float32"
+
+    @classmethod
+    def build(cls, keras, model, params, meta, seed, multilabel):
+        """Build the network once, seeded, and record what a fit needs."""
+        built = build_keras_model(keras, model, params, meta, seed)
+        dtypes = {v.dtype for v in built.trainable_variables}
+        if dtypes - {"float32"}:
+            raise ValueError(
+                f"The network's weights are {sorted(dtypes)}; KerasClassifier "
+                "trains float32 networks."
+            )
+        _, activation = _final_activation(keras, built)
+        width = built.outputs[0].shape[-1]
+        kind = output_kind(activation, width, meta["n_outputs_"], multilabel)
+        config, fixed = _configuration(keras, built)
+        trainable = [np.asarray(v.value) for v in built.trainable_variables]
+        non_trainable = [np.asarray(v.value) for v in built.non_trainable_variables]
+        return cls(
+            model=model,
+            params=dict(params),
+            meta=meta,
+            config=config,
+            persistent=fixed,
+            output=kind,
+            activation=activation,
+            n_layers=len(built.layers),
+            weight_shapes=tuple(
+                (v.shape, v.dtype.str) for v in trainable + non_trainable
+            ),
+            initial=(trainable, non_trainable),
+        )
+
+    # The engine's interface (as `NetworkSpec`'s) ------------------------------
+
+    @property
+    def n_features(self) -> int:
+        return self.meta["n_features_in_"]
+
+    @property
+    def n_outputs(self) -> int:
+        return self.meta["n_outputs_"]
+
+    def trainer_key(self):
+        """What names the network's compiled programs."""
+        return ("keras", self.config, self.output)
+
+    def initial_state(self, seed: int) -> tuple[list, list]:
+        return [v.copy() for v in self.initial[0]], [v.copy() for v in self.initial[1]]
+
+    def continued_non_trainable(self, fitted, non_trainable, seed, how):
+        if self.weight_shapes != fitted.weight_shapes:
+            raise ValueError(
+                "The network built now has other weights than the fitted one "
+                f"(a changed model or model__ parameter?): {how} continues the "
+                "fitted network. Fit with warm_start=False to build a new one."
+            )
+        return non_trainable
+
+    def build_model(self, keras, state=None):
+        """The Keras model, holding ``state``'s values if given."""
+        from skdigits.neural_network._network import assign
+
+        model = build_keras_model(keras, self.model, self.params, self.meta)
+        if state is not None:
+            assign(model, state)
+        return model
+
+    def build_logits_model(self, keras):
+        """The network with a linear last activation: its logits."""
+        model = self.build_model(keras)
+        layer, _ = _final_activation(keras, model)
+        if self.activation != "linear":
+            layer.activation = keras.activations.get("linear")
+        return model
+
+    def predictor(self, state, trainer) -> "ExportedPredictor":
+        program, batch = trainer.inference_program()
+        return ExportedPredictor(
+            program, batch, state.trainable, state.non_trainable, self.output
+        )
+
+    def fitted_attributes(self, state) -> dict:
+        return {"n_layers_": self.n_layers}
+
+
+# The compiled prediction of each exported program, shared by the predictors
+# of the same network (the fits of a search), by the program's digest.
+_calls: dict[str, object] = {}
+_calls_lock = threading.Lock()
+
+
+class ExportedPredictor:
+    """The log-probabilities of a network run as an exported JAX program.
+
+    Rows go through in chunks padded to a power of two (a program is
+    compiled for each size, once per process), so that a prediction
+    compiles at most a few times whatever the number of rows. Pickles
+    without JAX objects.
+    """
+
+    def __init__(self, program: bytes, batch, trainable, non_trainable, output):
+        self.program = program
+        self.batch = batch
+        self.trainable = [np.asarray(v) for v in trainable]
+        self.non_trainable = [np.asarray(v) for v in non_trainable]
+        self.output = output
+        self.digest = hashlib.sha256(program).hexdigest()
+
+    def __getstate__(self):
+        return {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
+
+    def _call(self):
+        call = _calls.get(self.digest)
+        if call is None:
+            import jax
+            from jax import export
+
+            with _calls_lock:
+                call = _calls.setdefault(
+                    self.digest,
+                    jax.jit(export.deserialize(bytearray(self.program)).call),
+                )
+        return call
+
+    def logits(self, X) -> np.ndarray:
+        """The network's float32 logits of validated X (dense or CSR)."""
+        call = self._call()
+        n_rows, n_features = X.shape
+        chunk = self.batch or _power_of_two_at_most(max(CHUNK_VALUES // n_features, 1))
+        out = None
+        for start in range(0, n_rows, chunk):
+            block = X[start : start + chunk]
+            if sp.issparse(block):
+                block = block.toarray()
+            size = self.batch or min(chunk, _next_power_of_two(block.shape[0]))
+            padded = np.zeros((size, n_features), np.float32)
+            padded[: block.shape[0]] = block
+            logits = np.asarray(call(self.trainable, self.non_trainable, padded))
+            if out is None:
+                out = np.empty((n_rows, logits.shape[1]), np.float32)
+            out[start : start + block.shape[0]] = logits[: block.shape[0]]
+        return out
+
+    def log_proba(self, X) -> np.ndarray:
+        """Class log-probabilities of validated X, in X's dtype."""
+        logits = self.logits(X).astype(X.dtype, copy=False)
+        return log_probabilities(logits, self.output, np)
+
+
+def _next_power_of_two(n: int) -> int:
+    return 1 << max(n - 1, 0).bit_length()
+
+
+def _power_of_two_at_most(n: int) -> int:
+    return 1 << (n.bit_length() - 1)
