@@ -468,7 +468,24 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
                 f"learning_rate_init), got {config.get('learning_rate')!r}"
             )
         config["learning_rate"] = float(self.learning_rate_init)
+        routed = self._optimizer_params()
+        if "learning_rate" in routed:
+            raise ValueError(
+                "optimizer__learning_rate is not routed: the learning rate is "
+                "learning_rate_init."
+            )
+        unknown = sorted(set(routed) - set(config))
+        if unknown:
+            raise ValueError(
+                f"optimizer__ parameters {unknown} are not in the configuration "
+                f"of {type(optimizer).__name__}, whose keys are {sorted(config)}."
+            )
+        config.update(routed)
         return type(optimizer).from_config(config)
+
+    def _optimizer_params(self) -> dict:
+        """Values set in the optimizer's configuration (routed parameters)."""
+        return {}
 
     def _optimizer_key(self):
         """What identifies the optimizer, whatever its learning rate.
@@ -480,7 +497,7 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
         holds objects, given by their text: the programs of a ``"custom"``
         optimizer are not kept on disk.
         """
-        if isinstance(self.optimizer, str):
+        if isinstance(self.optimizer, str) and not self._optimizer_params():
             return ("name", self.optimizer)
         optimizer = self._make_optimizer(import_keras())
         config = optimizer_config(optimizer)
