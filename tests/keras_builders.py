@@ -35,7 +35,7 @@ def image_conv(meta, filters=8):
     dropout (non-trainable state and a seeded layer)."""
     import keras
 
-    side = int(round(meta["n_features_in_"] ** 0.5))
+    side = round(meta["n_features_in_"] ** 0.5)
     return keras.Sequential(
         [
             keras.Input((meta["n_features_in_"],)),

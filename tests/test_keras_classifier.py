@@ -74,11 +74,13 @@ def test_routed_parameters_are_parameters(digits):
     X, y = digits
     clf = KerasClassifier(keras_builders.dense, model__units=8, optimizer__beta_1=0.8)
     params = clf.get_params()
-    assert params["model__units"] == 8 and params["optimizer__beta_1"] == 0.8
+    assert params["model__units"] == 8
+    assert params["optimizer__beta_1"] == 0.8
     twin = clone(clf)
     assert twin.get_params()["model__units"] == 8
     twin.set_params(model__units=4, model__activation="softmax")
-    assert twin.model__units == 4 and clf.model__units == 8
+    assert twin.model__units == 4
+    assert clf.model__units == 8
     assert "model__units=8" in repr(clf)
     fitted = small(model__units=4).fit(X, y)
     assert fitted.model_.layers[0].units == 4
@@ -136,9 +138,11 @@ def test_the_builder_gets_meta_and_its_parameters():
         "n_outputs_",
         "target_type_",
     }
-    assert meta["n_features_in_"] == 3 and meta["n_classes_"] == 3
+    assert meta["n_features_in_"] == 3
+    assert meta["n_classes_"] == 3
     assert list(meta["classes_"]) == ["a", "b", "c"]
-    assert meta["n_outputs_"] == 3 and meta["target_type_"] == "multiclass"
+    assert meta["n_outputs_"] == 3
+    assert meta["target_type_"] == "multiclass"
 
 
 # Outputs -----------------------------------------------------------------------
@@ -304,7 +308,8 @@ def test_partial_fit_keeps_one_live_model(digits):
         clf.predict_proba(X[:10]), model.predict(X[:10], verbose=0), atol=1e-6
     )
     clf.set_params(warm_start=True, max_iter=2).fit(X, y)
-    assert clf.model_ is model and clf.n_iter_ == 2
+    assert clf.model_ is model
+    assert clf.n_iter_ == 2
     clf.set_params(model__units=8)
     with pytest.raises(ValueError, match="other weights than the fitted one"):
         clf.fit(X, y)
