@@ -288,9 +288,43 @@ def test_random_state_fixes_the_bits_and_touches_no_global_state(digits):
     assert not np.array_equal(first.predict_proba(X), other.fit(X, y).predict_proba(X))
 
 
-def test_the_same_bits_under_any_n_jobs(digits):
+def _xla_threads_here() -> int:
+    """The threads of XLA's CPU client in this process (`skdigits._xla_threads`)."""
+    from skdigits._xla_threads import XLA_VARIABLES, results_depend_on_threads
+
+    if results_depend_on_threads():
+        return 1
+    for name in (*XLA_VARIABLES, "OMP_NUM_THREADS"):
+        if os.environ.get(name, "").isdigit():
+            return int(os.environ[name])
+    return len(os.sched_getaffinity(0))
+
+
+CONV_THREADS_REASON = (
+    "XLA's CPU convolution gradients sum in an order that depends on its thread "
+    "count (measured, jaxlib 0.10.2: other weights after 3 epochs with "
+    "PJRT_NPROC=1 and 2; predictions agree); a joblib worker has one thread"
+)
+
+
+@pytest.mark.parametrize(
+    "builder",
+    [
+        keras_builders.dense,
+        pytest.param(
+            keras_builders.image_conv,
+            marks=pytest.mark.xfail(
+                _xla_threads_here() > 1,
+                reason=CONV_THREADS_REASON,
+                strict=True,
+            ),
+        ),
+    ],
+)
+def test_the_same_bits_under_any_n_jobs(builder, digits):
+    """A joblib worker has one thread: XLA's programs must not depend on it."""
     X, y = digits
-    clf = small(max_iter=5)
+    clf = small(builder, max_iter=3)
     serial = cross_val_predict(clf, X, y, cv=2, method="predict_proba", n_jobs=1)
     parallel = cross_val_predict(clf, X, y, cv=2, method="predict_proba", n_jobs=2)
     np.testing.assert_array_equal(serial, parallel)
