@@ -864,6 +864,7 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
             "optimizer_factory": self._make_optimizer,
             "output": network.output,
             "augment": augment,
+            "steps_per_call": network.steps_per_call,
         }
         if not network.persistent:
             return Trainer(key, persistent=False, **arguments)

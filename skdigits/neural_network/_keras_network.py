@@ -41,6 +41,10 @@ _build_lock = threading.RLock()
 # so that a few batch sizes are compiled, whatever the number of rows asked.
 CHUNK_VALUES = 2**18
 
+# Training steps per compiled call for a network with convolutions (see
+# `KerasNetwork.steps_per_call`); fewer where an epoch has fewer batches.
+STEPS_PER_CALL = 8
+
 # Final activations and what they say the network outputs.
 _SCORE_ACTIVATIONS = ("softmax", "sigmoid", "linear")
 
@@ -115,6 +119,14 @@ def build_keras_model(keras, model, params: dict, meta: dict, seed: int = 0):
             "Reshape)."
         )
     return built
+
+
+def _has_convolutions(model) -> bool:
+    """Whether the model or a model inside it has a convolutional layer."""
+    return any(
+        "Conv" in type(layer).__name__ or _has_convolutions(layer)
+        for layer in getattr(model, "layers", ())
+    )
 
 
 def _final_activation(keras, model) -> tuple[object, str]:
@@ -207,6 +219,11 @@ class KerasNetwork:
     weight_shapes: tuple
     initial: tuple = field(repr=False)  # (trainable, non-trainable) values
     dtype: str = "float32"
+    # For a network with convolutions, the training steps of a compiled call,
+    # in sequence without a loop (None: the whole epoch in a loop, as for the
+    # dense networks). XLA's CPU convolutions ran 3 to 4 times slower inside
+    # the loop of an epoch program (`benchmarks/`).
+    steps_per_call: int | None = None
 
     @classmethod
     def build(cls, keras, model, params, meta, seed, multilabel):
@@ -237,6 +254,7 @@ class KerasNetwork:
                 (v.shape, v.dtype.str) for v in trainable + non_trainable
             ),
             initial=(trainable, non_trainable),
+            steps_per_call=STEPS_PER_CALL if _has_convolutions(built) else None,
         )
 
     # The engine's interface (as `NetworkSpec`'s) ------------------------------

@@ -67,6 +67,7 @@ class NetworkSpec:
     # The engine's interface -----------------------------------------------
 
     persistent = True  # its programs may be kept on disk: the spec fixes them
+    steps_per_call = None  # an epoch is one compiled loop over its batches
 
     def trainer_key(self):
         """What names the network's compiled programs (not its name)."""
