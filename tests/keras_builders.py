@@ -78,3 +78,16 @@ def with_custom_layer(meta):
             keras.layers.Dense(meta["n_outputs_"], activation="softmax"),
         ]
     )
+
+
+def with_lambda(meta):
+    """A network with a Lambda layer: its configuration does not fix its code."""
+    import keras
+
+    return keras.Sequential(
+        [
+            keras.Input((meta["n_features_in_"],)),
+            keras.layers.Lambda(lambda x: 2.0 * x),
+            keras.layers.Dense(meta["n_outputs_"], activation="softmax"),
+        ]
+    )

@@ -267,8 +267,9 @@ def test_sparse_input(digits):
 def test_a_custom_layer_is_not_kept_on_disk(tmp_path, monkeypatch, digits):
     monkeypatch.setattr(program_cache, "program_cache_dir", lambda: tmp_path)
     X, y = digits
-    clf = KerasClassifier(keras_builders.with_custom_layer, max_iter=3).fit(X, y)
-    assert clf.predict(X[:3]).shape == (3,)
+    for builder in (keras_builders.with_custom_layer, keras_builders.with_lambda):
+        clf = KerasClassifier(builder, max_iter=3).fit(X, y)
+        assert clf.predict(X[:3]).shape == (3,)
     assert not list(tmp_path.glob("*.npz"))
     small(max_iter=3, model__units=7).fit(X, y)  # Keras' own layers: kept
     assert list(tmp_path.glob("*.npz"))
