@@ -25,7 +25,7 @@ def summary(args: argparse.Namespace) -> None:
 def train(args: argparse.Namespace) -> None:
     """Train both default models on MNIST; print test accuracy and times."""
     from skdigits.datasets import fetch_mnist
-    from skdigits.report import fit_models
+    from skdigits.model_fitting import fit_models
 
     X_train, y_train = fetch_mnist(data_home=args.data_home, return_X_y=True)
     X_test, y_test = fetch_mnist(

@@ -25,7 +25,9 @@ from pathlib import Path
 
 import numpy as np
 
-MODEL_NAMES = {"sigmoid": "SigmoidNetClassifier", "relu": "ReluSoftmaxClassifier"}
+from skdigits.model_fitting import MODEL_NAMES, fit_models
+
+__all__ = ["MODEL_NAMES", "build_report", "check_report_options"]
 
 
 @dataclass(frozen=True)
@@ -97,79 +99,6 @@ class Report:
         display.figure_.savefig(path, dpi=90, bbox_inches="tight")
         plt.close(display.figure_)
         self.sections.append(FigureSection(title, name, caption))
-
-
-def progress_callback(name: str, every: int):
-    """A Keras callback printing the training loss every ``every`` epochs."""
-    from skdigits._keras import import_keras
-
-    keras = import_keras()
-
-    class Progress(keras.callbacks.Callback):
-        def on_epoch_end(self, epoch, logs=None):
-            if (epoch + 1) % every == 0:
-                print(
-                    f"  {name} epoch {epoch + 1:>3}: loss {logs['loss']:.4f}",
-                    flush=True,
-                )
-
-    return Progress()
-
-
-def fit_models(names, X_train, y_train, X_test, y_test, *, max_iter, random_state):
-    """Fit ``PixelScaler() -> model`` for each name of MODEL_NAMES, timed.
-
-    Returns
-    -------
-    fitted : dict of str to Pipeline
-        The fitted pipelines, by class name.
-
-    metrics : dict of str to dict
-        Per class name: test accuracy, epochs, fit time, time to predict
-        X_test, and the estimator's parameters.
-    """
-    from sklearn.pipeline import make_pipeline
-
-    import skdigits
-    from skdigits.metrics import expected_calibration_error, rejection_at_error
-
-    fitted, metrics = {}, {}
-    for key in names:
-        name = MODEL_NAMES[key]
-        print(f"Fitting {name} (random_state={random_state})...", flush=True)
-        estimator = getattr(skdigits, name)(
-            max_iter=max_iter,
-            random_state=random_state,
-            callbacks=[progress_callback(name, every=10)],
-        )
-        model = make_pipeline(skdigits.PixelScaler(), estimator)
-        start = time.perf_counter()
-        model.fit(X_train, y_train)
-        fit_time = time.perf_counter() - start
-        start = time.perf_counter()
-        y_pred = model.predict(X_test)
-        predict_time = time.perf_counter() - start
-        proba = model.predict_proba(X_test)
-        estimator.callbacks = None  # the progress printer is not part of the model
-        fitted[name] = model
-        metrics[name] = {
-            "accuracy": float(np.mean(y_pred == y_test)),
-            "epochs": int(estimator.n_iter_),
-            "fit_time_s": round(fit_time, 3),
-            "predict_time_10k_s": round(predict_time, 4),
-            "rejection_for_0.5%_error": rejection_at_error(
-                y_test, proba, 0.005, labels=model.classes_
-            ),
-            "expected_calibration_error": expected_calibration_error(
-                y_test, proba, labels=model.classes_
-            ),
-            "params": {
-                k: v
-                for k, v in estimator.get_params().items()
-                if isinstance(v, int | float | str | tuple) or v is None
-            },
-        }
-    return fitted, metrics
 
 
 def _fit_models(report, names, X_train, y_train, X_test, y_test, max_iter, seed):
@@ -344,82 +273,201 @@ def _swap_in(building: Path, output: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def _build(
-    output,
-    *,
-    models,
-    max_iter,
-    random_state,
-    tsne_samples,
-    n_images,
-    data_home,
-    self_contained,
-):
+@dataclass(frozen=True)
+class _Part:
+    """A figure of the report: how to draw it, and the words around it.
+
+    ``display(displays, data, options[, model])`` returns the Display, with
+    ``displays`` the module `skdigits.inspect`; a model figure's name, title
+    and part are prefixed with the model's name.
+    """
+
+    part: str
+    title: str
+    name: str
+    display: Callable
+    caption: str = ""
+
+
+# The figures of the data, in the report's order.
+_DATA_FIGURES = (
+    _Part(
+        "sample grid",
+        "Sample images",
+        "sample_grid",
+        lambda displays, data, options: displays.SampleGridDisplay.from_data(
+            data.X_train,
+            data.y_train,
+            n_samples=options["n_images"],
+            random_state=options["random_state"],
+        ),
+        "Training images with their labels.",
+    ),
+    _Part(
+        "label distribution",
+        "Label distribution",
+        "label_distribution",
+        lambda displays, data, options: displays.LabelDistributionDisplay.from_labels(
+            data.y_train, data.y_test
+        ),
+    ),
+    _Part(
+        "average images",
+        "Average images",
+        "average_images",
+        lambda displays, data, options: displays.AverageImageDisplay.from_data(
+            data.X_train, data.y_train
+        ),
+        "The mean of the training images of each digit.",
+    ),
+    _Part(
+        "t-SNE",
+        "t-SNE projection",
+        "tsne",
+        lambda displays, data, options: displays.TSNEDisplay.from_data(
+            data.X_test / 255,
+            data.y_test,
+            n_samples=options["tsne_samples"],
+            random_state=options["random_state"],
+            n_jobs=-1,
+        ),
+        "{tsne_shown} test images, after PCA to 30 dimensions.",
+    ),
+)
+
+# The figures of each fitted model, in the report's order.
+_MODEL_FIGURES = (
+    _Part(
+        "confusion matrix",
+        "confusion matrix",
+        "confusion",
+        lambda displays, data, options, model: (
+            displays.ConfusionMatrixPercentDisplay.from_estimator(
+                model, data.X_test, data.y_test
+            )
+        ),
+        "Each row in percent of the images of its true digit.",
+    ),
+    _Part(
+        "per-class accuracy",
+        "accuracy per digit",
+        "per_class",
+        lambda displays, data, options, model: (
+            displays.PerClassAccuracyDisplay.from_estimator(
+                model, data.X_test, data.y_test
+            )
+        ),
+    ),
+    _Part(
+        "misclassified",
+        "the worst mistakes",
+        "misclassified",
+        lambda displays, data, options, model: (
+            displays.MisclassifiedDisplay.from_estimator(
+                model, data.X_test, data.y_test, n_samples=options["n_images"]
+            )
+        ),
+        "Misclassified test images, the most confident mistake first.",
+    ),
+    _Part(
+        "prediction confidence",
+        "confidence for one digit",
+        "confidence",
+        lambda displays, data, options, model: (
+            displays.PredictionConfidenceDisplay.from_estimator(
+                model, data.X_test[0], data.y_test[0]
+            )
+        ),
+        "The probability of each digit for the first test image.",
+    ),
+    _Part(
+        "error-reject",
+        "error against rejection",
+        "error_reject",
+        lambda displays, data, options, model: (
+            displays.ErrorRejectDisplay.from_estimator(
+                model, data.X_test, data.y_test, name=options["model_name"]
+            )
+        ),
+        "The error rate among the accepted answers as the least confident ones "
+        "are rejected; the dot marks the rejection needed for 0.5% error.",
+    ),
+    _Part(
+        "reliability",
+        "reliability",
+        "reliability",
+        lambda displays, data, options, model: (
+            displays.ReliabilityDisplay.from_estimator(
+                model, data.X_test, data.y_test, name=options["model_name"]
+            )
+        ),
+        "Accuracy against confidence: on the diagonal, the confidence can be "
+        "taken at its word.",
+    ),
+)
+
+# The figure comparing the fitted models, drawn when there are two or more.
+_COMPARISON_FIGURE = _Part(
+    "model comparison",
+    "Model comparison",
+    "comparison",
+    lambda displays, data, options, fitted: (
+        displays.ModelComparisonDisplay.from_estimators(
+            fitted, data.X_test, data.y_test
+        )
+    ),
+    "Accuracy, training loss, accuracy per digit, and where the second "
+    "model's confusions differ from the first's.",
+)
+
+
+@dataclass(frozen=True)
+class _Data:
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_test: np.ndarray
+    y_test: np.ndarray
+
+
+def _build(output, *, models, data_home, self_contained, **options):
+    """Run every part of the report into ``output``; return its metrics."""
     import matplotlib
 
     matplotlib.use("Agg")
-    from skdigits import inspect
+    from skdigits import inspect as displays
     from skdigits.datasets import fetch_mnist
 
     report = Report(output, self_contained=self_contained)
     start = time.perf_counter()
 
-    data = report.run(
+    def draw(part, *args, prefix=""):
+        caption = part.caption.format(
+            tsne_shown=min(options["tsne_samples"], len(data.X_test))
+        )
+        report.run(
+            f"{part.part} ({prefix})" if prefix else part.part,
+            lambda: report.figure(
+                f"{prefix}: {part.title}" if prefix else part.title,
+                f"{part.name}_{prefix}" if prefix else part.name,
+                part.display(displays, data, options, *args),
+                caption,
+            ),
+        )
+
+    loaded = report.run(
         "data",
         lambda: (
             fetch_mnist(data_home=data_home, return_X_y=True),
             fetch_mnist(data_home=data_home, subset="test", return_X_y=True),
         ),
     )
-    if data is None:
+    if loaded is None:
         return _write(report, start)
-    (X_train, y_train), (X_test, y_test) = data
+    (X_train, y_train), (X_test, y_test) = loaded
+    data = _Data(X_train, y_train, X_test, y_test)
     report.metrics["data"] = {"train": len(X_train), "test": len(X_test)}
-
-    report.run(
-        "sample grid",
-        lambda: report.figure(
-            "Sample images",
-            "sample_grid",
-            inspect.SampleGridDisplay.from_data(
-                X_train, y_train, n_samples=n_images, random_state=random_state
-            ),
-            "Training images with their labels.",
-        ),
-    )
-    report.run(
-        "label distribution",
-        lambda: report.figure(
-            "Label distribution",
-            "label_distribution",
-            inspect.LabelDistributionDisplay.from_labels(y_train, y_test),
-        ),
-    )
-    report.run(
-        "average images",
-        lambda: report.figure(
-            "Average images",
-            "average_images",
-            inspect.AverageImageDisplay.from_data(X_train, y_train),
-            "The mean of the training images of each digit.",
-        ),
-    )
-    report.run(
-        "t-SNE",
-        lambda: report.figure(
-            "t-SNE projection",
-            "tsne",
-            inspect.TSNEDisplay.from_data(
-                X_test / 255,
-                y_test,
-                n_samples=tsne_samples,
-                random_state=random_state,
-                n_jobs=-1,
-            ),
-            f"{min(tsne_samples, len(X_test))} test images, after PCA to 30 "
-            "dimensions.",
-        ),
-    )
+    for part in _DATA_FIGURES:
+        draw(part)
 
     fitted = report.run(
         "fit models",
@@ -430,89 +478,17 @@ def _build(
         y_train,
         X_test,
         y_test,
-        max_iter,
-        random_state,
+        options["max_iter"],
+        options["random_state"],
     )
     if fitted:
         report.run("metrics", _metrics_tables, report, fitted, X_test, y_test)
     for name, model in (fitted or {}).items():
-        report.run(
-            f"confusion matrix ({name})",
-            lambda model=model, name=name: report.figure(
-                f"{name}: confusion matrix",
-                f"confusion_{name}",
-                inspect.ConfusionMatrixPercentDisplay.from_estimator(
-                    model, X_test, y_test
-                ),
-                "Each row in percent of the images of its true digit.",
-            ),
-        )
-        report.run(
-            f"per-class accuracy ({name})",
-            lambda model=model, name=name: report.figure(
-                f"{name}: accuracy per digit",
-                f"per_class_{name}",
-                inspect.PerClassAccuracyDisplay.from_estimator(model, X_test, y_test),
-            ),
-        )
-        report.run(
-            f"misclassified ({name})",
-            lambda model=model, name=name: report.figure(
-                f"{name}: the worst mistakes",
-                f"misclassified_{name}",
-                inspect.MisclassifiedDisplay.from_estimator(
-                    model, X_test, y_test, n_samples=n_images
-                ),
-                "Misclassified test images, the most confident mistake first.",
-            ),
-        )
-        report.run(
-            f"prediction confidence ({name})",
-            lambda model=model, name=name: report.figure(
-                f"{name}: confidence for one digit",
-                f"confidence_{name}",
-                inspect.PredictionConfidenceDisplay.from_estimator(
-                    model, X_test[0], y_test[0]
-                ),
-                "The probability of each digit for the first test image.",
-            ),
-        )
-        report.run(
-            f"error-reject ({name})",
-            lambda model=model, name=name: report.figure(
-                f"{name}: error against rejection",
-                f"error_reject_{name}",
-                inspect.ErrorRejectDisplay.from_estimator(
-                    model, X_test, y_test, name=name
-                ),
-                "The error rate among the accepted answers as the least confident "
-                "ones are rejected; the dot marks the rejection needed for 0.5% "
-                "error.",
-            ),
-        )
-        report.run(
-            f"reliability ({name})",
-            lambda model=model, name=name: report.figure(
-                f"{name}: reliability",
-                f"reliability_{name}",
-                inspect.ReliabilityDisplay.from_estimator(
-                    model, X_test, y_test, name=name
-                ),
-                "Accuracy against confidence: on the diagonal, the confidence "
-                "can be taken at its word.",
-            ),
-        )
+        options["model_name"] = name
+        for part in _MODEL_FIGURES:
+            draw(part, model, prefix=name)
     if fitted and len(fitted) >= 2:
-        report.run(
-            "model comparison",
-            lambda: report.figure(
-                "Model comparison",
-                "comparison",
-                inspect.ModelComparisonDisplay.from_estimators(fitted, X_test, y_test),
-                "Accuracy, training loss, accuracy per digit, and where the "
-                "second model's confusions differ from the first's.",
-            ),
-        )
+        draw(_COMPARISON_FIGURE, fitted)
     return _write(report, start)
 
 

@@ -226,7 +226,7 @@ def _read_cached(path: Path) -> dict | None:
 def _train_default(data_home) -> dict:
     from skdigits.datasets import fetch_mnist
     from skdigits.metrics import threshold_at_error
-    from skdigits.report import fit_models
+    from skdigits.model_fitting import fit_models
 
     X_train, y_train = fetch_mnist(data_home=data_home, return_X_y=True)
     X_test, y_test = fetch_mnist(data_home=data_home, subset="test", return_X_y=True)
