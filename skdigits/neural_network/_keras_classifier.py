@@ -177,6 +177,7 @@ class KerasClassifier(BaseKerasClassifier):
     Examples
     --------
     >>> from sklearn.datasets import load_digits
+    >>> from sklearn.model_selection import train_test_split
     >>> from skdigits import KerasClassifier
     >>> def dense_network(meta, units=32):
     ...     import keras  # on JAX: skdigits selects it before calling this
@@ -186,12 +187,14 @@ class KerasClassifier(BaseKerasClassifier):
     ...         keras.layers.Dense(meta["n_outputs_"], activation="softmax"),
     ...     ])
     >>> X, y = load_digits(return_X_y=True)
-    >>> clf = KerasClassifier(dense_network, model__units=16, max_iter=30,
+    >>> X_train, X_test, y_train, y_test = train_test_split(
+    ...     X / 16, y, random_state=0)
+    >>> clf = KerasClassifier(dense_network, model__units=32, max_iter=100,
     ...                       random_state=0)
-    >>> clf.fit(X[:1500] / 16, y[:1500]).score(X[1500:] / 16, y[1500:]) > 0.9
+    >>> clf.fit(X_train, y_train).score(X_test, y_test) > 0.9
     True
     >>> clf.get_params()["model__units"]
-    16
+    32
     """
 
     _parameter_constraints: ClassVar[dict] = {
