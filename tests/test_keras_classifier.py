@@ -89,7 +89,7 @@ def test_routed_parameters_are_parameters(digits):
 def test_grid_search_over_a_routed_parameter(digits):
     X, y = digits
     search = GridSearchCV(
-        small(max_iter=10), {"model__units": [4, 32]}, cv=2, n_jobs=2
+        small(max_iter=50), {"model__units": [1, 32]}, cv=2, n_jobs=2
     ).fit(X[:600], y[:600])
     assert search.best_params_ == {"model__units": 32}
     assert search.best_estimator_.model_.layers[0].units == 32
@@ -151,7 +151,7 @@ def test_the_builder_gets_meta_and_its_parameters():
 @pytest.mark.parametrize("activation", ["softmax", "sigmoid", "linear"])
 def test_final_activations_give_probabilities(activation, digits):
     X, y = digits
-    clf = small(model__activation=activation, max_iter=30).fit(X, y)
+    clf = small(model__activation=activation, max_iter=60).fit(X, y)
     proba = clf.predict_proba(X[:50])
     np.testing.assert_allclose(proba.sum(axis=1), 1, rtol=1e-6)
     assert clf.score(X, y) > 0.9
