@@ -317,7 +317,8 @@ CONV_THREADS_REASON = (
             marks=pytest.mark.xfail(
                 _xla_threads_here() > 1,
                 reason=CONV_THREADS_REASON,
-                strict=True,
+                # The newest jaxlib in CI (0.12) gives the same bits: not strict.
+                strict=False,
             ),
         ),
     ],
