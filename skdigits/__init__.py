@@ -20,6 +20,7 @@ _SUBMODULES = (
 )
 _LAZY_NAMES = {
     "fetch_mnist": "datasets",
+    "ConvNetClassifier": "neural_network",
     "KerasClassifier": "neural_network",
     "SigmoidNetClassifier": "neural_network",
     "ReluSoftmaxClassifier": "neural_network",

@@ -23,7 +23,7 @@ def summary(args: argparse.Namespace) -> None:
 
 
 def train(args: argparse.Namespace) -> None:
-    """Train both default models on MNIST; print test accuracy and times."""
+    """Train the default models on MNIST; print test accuracy and times."""
     from skdigits.datasets import fetch_mnist
     from skdigits.model_fitting import fit_models
 
@@ -33,7 +33,7 @@ def train(args: argparse.Namespace) -> None:
     )
     print(f"MNIST: {len(X_train)} training and {len(X_test)} test images")
     _, metrics = fit_models(
-        ["sigmoid", "relu"],
+        args.models,
         X_train,
         y_train,
         X_test,
@@ -81,17 +81,18 @@ def report(args: argparse.Namespace) -> None:
 def draw(args: argparse.Namespace) -> None:
     """Serve a page where you draw digits and see them read."""
     from skdigits.draw import default_model, load_model, make_server
+    from skdigits.model_fitting import MODEL_NAMES
 
-    if args.model is not None:
+    if args.model in MODEL_NAMES:
+        model = default_model(
+            args.model, data_home=args.data_home, reject_threshold=args.reject_threshold
+        )
+    else:
         model = load_model(
             args.model,
             reject_threshold=args.reject_threshold,
             pixel_max=args.pixel_max,
             trusted=tuple(args.trust),
-        )
-    else:
-        model = default_model(
-            data_home=args.data_home, reject_threshold=args.reject_threshold
         )
     try:
         server = make_server(model, host=args.host, port=args.port)
@@ -133,6 +134,27 @@ def _positive(text: str) -> float:
     return value
 
 
+def _add_model_options(parser: argparse.ArgumentParser) -> None:
+    from skdigits.model_fitting import MODEL_NAMES
+
+    parser.add_argument(
+        "--models",
+        nargs="+",
+        choices=list(MODEL_NAMES),
+        default=["sigmoid", "relu"],
+        help="models to fit: "
+        + ", ".join(f"{key} ({name})" for key, name in MODEL_NAMES.items())
+        + " (default: sigmoid relu)",
+    )
+    parser.add_argument(
+        "--max-iter",
+        type=int,
+        default=None,
+        help="maximum epochs (default: each model's own, 200 for the dense "
+        "networks and 30 for the convnet)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m skdigits",
@@ -146,9 +168,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("summary", help=summary.__doc__).set_defaults(func=summary)
     train_parser = commands.add_parser("train", help=train.__doc__)
-    train_parser.add_argument(
-        "--max-iter", type=int, default=200, help="maximum epochs (default: 200)"
-    )
+    _add_model_options(train_parser)
     train_parser.add_argument(
         "--random-state", type=int, default=0, help="seed (default: 0)"
     )
@@ -164,16 +184,7 @@ def build_parser() -> argparse.ArgumentParser:
     report_parser.add_argument(
         "--output", required=True, metavar="DIR", help="folder of the report"
     )
-    report_parser.add_argument(
-        "--models",
-        nargs="+",
-        choices=["sigmoid", "relu"],
-        default=["sigmoid", "relu"],
-        help="models to fit (default: both)",
-    )
-    report_parser.add_argument(
-        "--max-iter", type=int, default=200, help="maximum epochs (default: 200)"
-    )
+    _add_model_options(report_parser)
     report_parser.add_argument(
         "--random-state", type=int, default=0, help="seed (default: 0)"
     )
@@ -202,16 +213,20 @@ def build_parser() -> argparse.ArgumentParser:
         description="Serve a web page (on this machine only, unless --host says "
         "otherwise) where you draw a digit or a short number and see it read: "
         "the 28x28 images the model sees, the digits, their probabilities, and "
-        '"not sure" below the rejection threshold. With no --model, the default '
-        "ReluSoftmaxClassifier is trained on MNIST the first time and cached.",
+        '"not sure" below the rejection threshold. A --model named relu (the '
+        "default), sigmoid or convnet is trained at its defaults on MNIST the "
+        "first time, with progress, and cached.",
     )
     draw_parser.add_argument(
         "--model",
-        metavar="PATH",
-        default=None,
-        help="a fitted classifier of 784 MNIST pixels, saved with pickle, joblib "
-        "or skops (.skops); unpickling runs code from the file, so load only "
-        "files you trust",
+        metavar="NAME|PATH",
+        default="relu",
+        help="relu (ReluSoftmaxClassifier, the default), sigmoid "
+        "(SigmoidNetClassifier) or convnet (ConvNetClassifier, the most accurate; "
+        "its first training takes about 15 minutes on two cores); or a fitted "
+        "classifier of 784 MNIST pixels, saved with pickle, joblib or skops "
+        "(.skops), where unpickling runs code from the file, so load only files "
+        "you trust (./relu for a file of that name)",
     )
     draw_parser.add_argument(
         "--port",
@@ -228,9 +243,9 @@ def build_parser() -> argparse.ArgumentParser:
         type=_probability,
         default=None,
         metavar="P",
-        help='digits read with a lower probability are "not sure" (default: the '
-        "default model's threshold for 0.5%% error on the MNIST test set; 0.9 "
-        "for a --model)",
+        help='digits read with a lower probability are "not sure" (default: for a '
+        "named model, its threshold for 0.5%% error on the MNIST test set; 0.9 "
+        "for a file)",
     )
     draw_parser.add_argument(
         "--pixel-max",

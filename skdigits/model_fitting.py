@@ -9,7 +9,13 @@ import time
 
 import numpy as np
 
-MODEL_NAMES = {"sigmoid": "SigmoidNetClassifier", "relu": "ReluSoftmaxClassifier"}
+MODEL_NAMES = {
+    "sigmoid": "SigmoidNetClassifier",
+    "relu": "ReluSoftmaxClassifier",
+    "convnet": "ConvNetClassifier",
+}
+# The progress is printed about this many times a fit.
+PROGRESS_LINES = 20
 
 
 def progress_callback(name: str, every: int):
@@ -29,8 +35,12 @@ def progress_callback(name: str, every: int):
     return Progress()
 
 
-def fit_models(names, X_train, y_train, X_test, y_test, *, max_iter, random_state):
+def fit_models(
+    names, X_train, y_train, X_test, y_test, *, max_iter=None, random_state=0
+):
     """Fit ``PixelScaler() -> model`` for each name of MODEL_NAMES, timed.
+
+    ``max_iter`` None fits each model for its default number of epochs.
 
     Returns
     -------
@@ -50,11 +60,11 @@ def fit_models(names, X_train, y_train, X_test, y_test, *, max_iter, random_stat
     for key in names:
         name = MODEL_NAMES[key]
         print(f"Fitting {name} (random_state={random_state})...", flush=True)
-        estimator = getattr(skdigits, name)(
-            max_iter=max_iter,
-            random_state=random_state,
-            callbacks=[progress_callback(name, every=10)],
-        )
+        estimator = getattr(skdigits, name)(random_state=random_state)
+        if max_iter is not None:
+            estimator.set_params(max_iter=max_iter)
+        every = max(1, estimator.max_iter // PROGRESS_LINES)
+        estimator.set_params(callbacks=[progress_callback(name, every=every)])
         model = make_pipeline(skdigits.PixelScaler(), estimator)
         start = time.perf_counter()
         model.fit(X_train, y_train)
@@ -72,6 +82,9 @@ def fit_models(names, X_train, y_train, X_test, y_test, *, max_iter, random_stat
             "predict_time_10k_s": round(predict_time, 4),
             "rejection_for_0.5%_error": rejection_at_error(
                 y_test, proba, 0.005, labels=model.classes_
+            ),
+            "rejection_for_0.1%_error": rejection_at_error(
+                y_test, proba, 0.001, labels=model.classes_
             ),
             "expected_calibration_error": expected_calibration_error(
                 y_test, proba, labels=model.classes_

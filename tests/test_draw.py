@@ -18,6 +18,7 @@ from draw_helpers import bar_digits, canvas_body, paper, request
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 
+from skdigits.__main__ import main
 from skdigits.draw import ServedModel, _models, default_model, load_model, make_server
 from skdigits.draw._requests import MAX_BODY_BYTES, MAX_SIDE
 from skdigits.preprocessing import PixelScaler
@@ -273,18 +274,18 @@ def test_the_default_model_is_trained_once_then_loaded(
 ):
     trained = []
 
-    def train(data_home):
-        trained.append(data_home)
+    def train(model, data_home):
+        trained.append((model, data_home))
         return served_dict(bar_model)
 
     monkeypatch.setattr(_models, "_train_default", train)
     path = tmp_path / "cache" / "draw.pkl"
     first = default_model(path=path)
-    assert trained == [None]
+    assert trained == [("relu", None)]
     assert path.is_file()
     assert list(path.parent.iterdir()) == [path]  # no temporary file left
     again = default_model(path=path, reject_threshold=0.5)
-    assert trained == [None]
+    assert trained == [("relu", None)]
     assert again.reject_threshold == 0.5
     assert first.reject_threshold == 0.95
     assert "97.00%" in first.description
@@ -297,7 +298,7 @@ def test_the_default_model_is_trained_once_then_loaded(
 def test_a_damaged_default_model_is_trained_again(
     tmp_path, monkeypatch, bar_model, damage
 ):
-    monkeypatch.setattr(_models, "_train_default", lambda _: served_dict(bar_model))
+    monkeypatch.setattr(_models, "_train_default", lambda *_: served_dict(bar_model))
     path = tmp_path / "draw.pkl"
     path.write_bytes(damage)
     with pytest.warns(UserWarning, match="cannot be used"):
@@ -310,6 +311,57 @@ def test_the_default_model_path_follows_xdg_cache_home(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     path = _models.default_model_path()
     assert path.parent == tmp_path / "skdigits" / "models"
+    assert _models.default_model_path("convnet") != path
+
+
+def test_a_named_model_is_trained_once_and_cached_apart(
+    tmp_path, monkeypatch, bar_model
+):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    trained = []
+    monkeypatch.setattr(
+        _models,
+        "_train_default",
+        lambda *args: trained.append(args) or served_dict(bar_model),
+    )
+    convnet = default_model("convnet")
+    assert trained == [("convnet", None)]
+    assert convnet.description.startswith("default ConvNetClassifier (97.00%")
+    default_model("convnet")
+    default_model()
+    assert trained == [("convnet", None), ("relu", None)]
+    assert len(list((tmp_path / "skdigits" / "models").iterdir())) == 2
+    with pytest.raises(ValueError, match="model must be one of sigmoid, relu, convnet"):
+        default_model("lenet")
+
+
+def test_the_draw_command_reads_a_name_as_a_model_and_anything_else_as_a_file(
+    monkeypatch,
+):
+    import skdigits.draw
+
+    asked = []
+
+    def record(kind):
+        def called(*args, **kwargs):
+            asked.append((kind, args))
+            raise OSError("recorded")
+
+        return called
+
+    monkeypatch.setattr(skdigits.draw, "default_model", record("named"))
+    monkeypatch.setattr(skdigits.draw, "load_model", record("file"))
+    for argv in (
+        ["draw"],
+        ["draw", "--model", "convnet"],
+        ["draw", "--model", "x.pkl"],
+    ):
+        assert main(argv) == 1
+    assert asked == [
+        ("named", ("relu",)),
+        ("named", ("convnet",)),
+        ("file", ("x.pkl",)),
+    ]
 
 
 def draw_command(*args):

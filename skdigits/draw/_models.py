@@ -2,9 +2,11 @@
 
 A user's model is a fitted classifier saved with pickle/joblib, or with
 skops (``.skops``: loaded without running arbitrary code; types outside
-scikit-learn and skdigits must be trusted by name). With no model given, the
-default ``PixelScaler() -> ReluSoftmaxClassifier()`` is trained on MNIST's
-60,000 training images once, then loaded from the user's cache folder.
+scikit-learn and skdigits must be trusted by name). Otherwise one of
+skdigits' models, by its name in `MODEL_NAMES` (by default "relu",
+``PixelScaler() -> ReluSoftmaxClassifier()``), is trained at its defaults on
+MNIST's 60,000 training images once, then loaded from the user's cache
+folder.
 """
 
 import pickle
@@ -19,6 +21,7 @@ from sklearn.utils.validation import check_is_fitted
 import skdigits
 from skdigits._atomic_write import atomic_write
 from skdigits._user_cache import user_cache_dir
+from skdigits.model_fitting import MODEL_NAMES
 from skdigits.reading import infer_pixel_max
 
 __all__ = ["ServedModel", "default_model", "default_model_path", "load_model"]
@@ -155,27 +158,43 @@ def _describe(estimator) -> str:
     return type(final).__name__
 
 
-def default_model_path() -> Path:
-    """Where the default model is cached, per skdigits version.
+def default_model_path(model: str = "relu") -> Path:
+    """Where the named model is cached, per skdigits version.
 
     ``$XDG_CACHE_HOME/skdigits/models``, else ``~/.cache/skdigits/models``.
     """
-    return user_cache_dir() / "models" / f"draw-{skdigits.__version__}.pkl"
+    _check_model_name(model)
+    return user_cache_dir() / "models" / f"draw-{model}-{skdigits.__version__}.pkl"
+
+
+def _check_model_name(model: str) -> None:
+    if model not in MODEL_NAMES:
+        raise ValueError(
+            f"model must be one of {', '.join(MODEL_NAMES)}; got {model!r}."
+        )
 
 
 def default_model(
-    *, data_home=None, path=None, reject_threshold: float | None = None
+    model: str = "relu",
+    *,
+    data_home=None,
+    path=None,
+    reject_threshold: float | None = None,
 ) -> ServedModel:
-    """The default model: loaded from the cache, or trained on MNIST and cached.
+    """One of skdigits' models: loaded from the cache, or trained and cached.
 
-    Training fits ``PixelScaler() -> ReluSoftmaxClassifier(random_state=0)``
-    on the 60,000 MNIST training images, printing its progress, and measures
-    on the 10,000 test images its accuracy and the probability threshold that
-    brings its error down to 0.5%. A cache file that cannot be read is
-    replaced, with a warning.
+    Training fits ``PixelScaler() -> estimator(random_state=0)``, the
+    estimator at its defaults, on the 60,000 MNIST training images, printing
+    its progress, and measures on the 10,000 test images its accuracy and
+    the probability threshold that brings its error down to 0.5%. A cache
+    file that cannot be read is replaced, with a warning.
 
     Parameters
     ----------
+    model : {"relu", "sigmoid", "convnet"}, default="relu"
+        The model, by its name in `skdigits.model_fitting.MODEL_NAMES`:
+        ReluSoftmaxClassifier, SigmoidNetClassifier or ConvNetClassifier.
+
     data_home : str or path-like, default=None
         MNIST's cache folder (see `skdigits.datasets.fetch_mnist`).
 
@@ -189,16 +208,17 @@ def default_model(
     -------
     model : ServedModel
     """
-    path = default_model_path() if path is None else Path(path)
+    _check_model_name(model)
+    path = default_model_path(model) if path is None else Path(path)
     saved = _read_cached(path)
     if saved is None:
-        saved = _train_default(data_home)
+        saved = _train_default(model, data_home)
         _write_cached(saved, path)
     accuracy, threshold = saved["accuracy"], saved["reject_threshold"]
     return ServedModel(
         estimator=saved["estimator"],
         description=(
-            f"default ReluSoftmaxClassifier ({accuracy:.2%} on the MNIST test set)"
+            f"default {MODEL_NAMES[model]} ({accuracy:.2%} on the MNIST test set)"
         ),
         reject_threshold=threshold if reject_threshold is None else reject_threshold,
         pixel_max=infer_pixel_max(saved["estimator"]),
@@ -223,7 +243,7 @@ def _read_cached(path: Path) -> dict | None:
     return saved
 
 
-def _train_default(data_home) -> dict:
+def _train_default(model: str, data_home) -> dict:
     from skdigits.datasets import fetch_mnist
     from skdigits.metrics import threshold_at_error
     from skdigits.model_fitting import fit_models
@@ -231,13 +251,11 @@ def _train_default(data_home) -> dict:
     X_train, y_train = fetch_mnist(data_home=data_home, return_X_y=True)
     X_test, y_test = fetch_mnist(data_home=data_home, subset="test", return_X_y=True)
     print(
-        f"Training the default model on {len(X_train)} MNIST images "
+        f"Training {MODEL_NAMES[model]} on {len(X_train)} MNIST images "
         "(once; it is cached for the next time).",
         flush=True,
     )
-    fitted, metrics = fit_models(
-        ["relu"], X_train, y_train, X_test, y_test, max_iter=200, random_state=0
-    )
+    fitted, metrics = fit_models([model], X_train, y_train, X_test, y_test)
     (name,) = fitted
     estimator = fitted[name]
     threshold = threshold_at_error(

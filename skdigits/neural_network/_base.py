@@ -180,6 +180,10 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
         """The output (see `_outputs`) for single- or multi-label targets."""
         return "sigmoid" if multilabel else "softmax"
 
+    def _augmentation(self, n_features: int) -> str | None:
+        """The distortion of training rows of ``n_features`` pixels, or None."""
+        return self.augmentation
+
     def _make_network(self, meta: dict, multilabel: bool, seed: int):
         """The network to fit (a `NetworkSpec`, or any object with its interface).
 
@@ -855,7 +859,7 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
         key = (
             network.trainer_key(),
             optimizer_key,
-            self.augmentation,
+            self._augmentation(network.n_features),
             _hashable(self.augmentation_params),
             image_shape,
         )
@@ -875,7 +879,8 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
 
         Returns the function and the image shape it works on.
         """
-        if self.augmentation is None:
+        name = self._augmentation(n_features)
+        if name is None:
             return None, None
         from skdigits import augmentation
         from skdigits._images import infer_image_shape
@@ -884,14 +889,14 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
         distort = {
             "elastic": augmentation.elastic_distort,
             "affine": augmentation.affine_distort,
-        }[self.augmentation]
+        }[name]
         params = dict(self.augmentation_params or {})
         allowed = list(distort.__kwdefaults__)  # its keyword-only parameters
         unknown = sorted(set(params) - set(allowed))
         if unknown:
             raise ValueError(
                 f"augmentation_params {unknown} are not parameters of the "
-                f"{self.augmentation!r} augmentation, whose parameters are {allowed}."
+                f"{name!r} augmentation, whose parameters are {allowed}."
             )
 
         def augment(key, x):

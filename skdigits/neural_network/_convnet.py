@@ -1,0 +1,345 @@
+"""`ConvNetClassifier`: a convolutional network for digit images."""
+
+from collections.abc import Sequence
+from numbers import Integral
+from typing import ClassVar
+
+import numpy as np
+from sklearn.utils._param_validation import Interval, StrOptions
+
+from skdigits._images import infer_image_shape
+from skdigits._keras import import_keras
+from skdigits.neural_network._base import BaseKerasClassifier
+from skdigits.neural_network._keras_network import KerasNetwork
+
+# The images the default augmentation is for: MNIST's, as DigitNormalizer
+# gives them.
+MNIST_SHAPE = (28, 28)
+
+
+def convnet(
+    meta: dict,
+    *,
+    image_shape: tuple[int, int],
+    filters: tuple[int, ...],
+    kernel_size: int,
+    hidden_layer_sizes: tuple[int, ...],
+    dropout: float,
+):
+    """The Keras network of `ConvNetClassifier`, for the data ``meta`` describes.
+
+    Rows of pixels are reshaped to ``image_shape``; each convolution has
+    ``kernel_size`` squared kernels, a stride of 2 (it halves the image, in
+    place of a pooling layer, as in Simard et al., 2003) and ReLU units; the
+    dense ReLU layers that follow each have dropout after them.
+    """
+    keras = import_keras()
+    layers = keras.layers
+    multilabel = meta["target_type_"] == "multilabel-indicator"
+    network = [
+        keras.Input((meta["n_features_in_"],)),
+        layers.Reshape((*image_shape, 1)),
+    ]
+    for n_filters in filters:
+        network.append(
+            layers.Conv2D(
+                n_filters, kernel_size, strides=2, padding="same", activation="relu"
+            )
+        )
+    network.append(layers.Flatten())
+    for units in hidden_layer_sizes:
+        network.append(layers.Dense(units, activation="relu"))
+        if dropout:
+            network.append(layers.Dropout(dropout))
+    network.append(
+        layers.Dense(
+            meta["n_outputs_"], activation="sigmoid" if multilabel else "softmax"
+        )
+    )
+    return keras.Sequential(network, name="convnet")
+
+
+def _positive_integers(value, name: str, allow_empty: bool) -> tuple[int, ...]:
+    values = list(value) if np.iterable(value) else [value]
+    if (not values and not allow_empty) or not all(
+        isinstance(v, Integral) and not isinstance(v, bool) and v > 0 for v in values
+    ):
+        raise ValueError(
+            f"{name} must be {'' if allow_empty else 'one or more '}positive "
+            f"integers, got {value!r}."
+        )
+    return tuple(int(v) for v in values)
+
+
+class ConvNetClassifier(BaseKerasClassifier):
+    """Convolutional network for images of digits, such as MNIST's.
+
+    The network, built and trained with Keras on the JAX backend, is::
+
+        28x28 pixels -> Conv2D(f1, k, stride 2, relu) -> ... -> Conv2D(fn, ...)
+        -> Dense(h1, relu) -> Dropout -> ... -> Dense(n_classes, softmax)
+
+    Each convolution halves the image (stride 2, no pooling layer), which is
+    what makes it cheap to train on a few CPU cores. By default each epoch
+    sees the training images through new random elastic distortions, and
+    the learning rate decays along a cosine over ``max_iter`` epochs: the
+    defaults were chosen by measuring architectures and schedules on MNIST
+    (see ``benchmarks/README.md``). For multilabel targets the output is one
+    sigmoid unit per label.
+
+    It has the parameters, attributes and guarantees of
+    :class:`ReluSoftmaxClassifier` (reproducible ``random_state`` under any
+    ``n_jobs``, early stopping, :meth:`partial_fit`, ``warm_start``, a fit
+    that fails leaves it as it was, pickling); only the network and some
+    defaults differ. Prediction runs an exported JAX program: an unpickled
+    estimator predicts without importing Keras.
+
+    Parameters
+    ----------
+    filters : array-like of shape (n_convolutions,), default=(32, 64)
+        The number of filters of each convolution.
+
+    kernel_size : int, default=5
+        The height and width of the convolutions' kernels.
+
+    hidden_layer_sizes : array-like of shape (n_dense,), default=(128,)
+        The number of ReLU units of each dense layer after the convolutions
+        (none for an empty tuple).
+
+    alpha : float, default=0.0001
+        Strength of the L2 penalty on the kernels (not the biases), as in
+        MLPClassifier.
+
+    batch_size : int or "auto", default="auto"
+        Size of the mini-batches; "auto" means ``min(200, n_samples)``.
+
+    learning_rate_init : float, default=0.001
+        The optimizer's initial learning rate.
+
+    max_iter : int, default=30
+        Number of epochs; the cosine schedule runs them all.
+
+    shuffle : bool, default=True
+        Whether to shuffle the samples at each epoch.
+
+    random_state : int, RandomState instance or None, default=None
+        Determines the initial weights, the shuffling, the dropout masks, the
+        distortions and the early-stopping split. An int gives the same
+        predictions across fits and processes.
+
+    tol : float, default=1e-4
+        Tolerance of the stopping rule, as in :class:`ReluSoftmaxClassifier`
+        (with the cosine schedule, only early stopping stops).
+
+    verbose : bool or int, default=False
+        True prints the loss of each epoch; 2 shows a Keras progress bar.
+
+    warm_start : bool, default=False
+        When True, ``fit`` continues from the fitted weights and optimizer
+        state; the network must keep its shape.
+
+    early_stopping : bool, default=False
+        Whether to set aside ``validation_fraction`` of the training data and
+        stop when the validation accuracy stops improving, keeping the
+        weights of the best epoch.
+
+    validation_fraction : float, default=0.1
+        Fraction of the training data set aside for early stopping.
+
+    n_iter_no_change : int or np.inf, default=10
+        Maximum number of epochs without an improvement of ``tol``.
+
+    dropout : float, default=0.5
+        Fraction of each dense hidden layer's outputs dropped in training.
+
+    optimizer : str or keras.optimizers.Optimizer, default="adam"
+        The Keras optimizer, by name or as an instance whose configuration is
+        copied; its learning rate is ``learning_rate_init``.
+
+    callbacks : list of keras.callbacks.Callback, default=None
+        Keras callbacks, called as in :class:`ReluSoftmaxClassifier`.
+
+    learning_rate : {"constant", "cosine"}, default="cosine"
+        The learning-rate schedule, as in :class:`ReluSoftmaxClassifier`.
+
+    augmentation : {"auto", "affine", "elastic"} or None, default="auto"
+        Random distortions of each training batch (see
+        :mod:`skdigits.augmentation`). "auto" means "elastic" for 28x28
+        images, the format the defaults were chosen for, and none for other
+        images.
+
+    augmentation_params : dict, default=None
+        Parameters of the distortion.
+
+    image_shape : tuple of int, default=None
+        (height, width) of the images. None infers square images (784
+        features -> 28x28, 64 -> 8x8) and reads other rows as images of one
+        row (a 1-D convolution over the features).
+
+    class_weight : dict, "balanced" or None, default=None
+        Weights of the classes in the loss, as in
+        :class:`ReluSoftmaxClassifier`.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        The class labels (``0 .. n_outputs - 1`` for multilabel targets).
+
+    loss_ : float
+        The training loss of the last epoch.
+
+    loss_curve_ : list of float
+        The training loss of each epoch, across continued fits.
+
+    best_loss_ : float or None
+        The lowest training loss; None with ``early_stopping``.
+
+    validation_scores_ : list of float or None
+        The validation accuracy of each epoch; None without
+        ``early_stopping``.
+
+    best_validation_score_ : float or None
+        The best validation accuracy; None without ``early_stopping``.
+
+    n_iter_ : int
+        The number of epochs run by the last call to ``fit``.
+
+    t_ : int
+        The number of training samples seen, across continued fits.
+
+    n_layers_ : int
+        The number of the Keras model's layers.
+
+    n_outputs_ : int
+        The number of classes, or of labels.
+
+    out_activation_ : str
+        The output's activation, in MLPClassifier's names: "softmax" or
+        "logistic".
+
+    n_features_in_ : int
+        Number of features seen during fit.
+
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during fit, when X has string feature names.
+
+    model_ : keras.Model
+        The fitted Keras network, the same object across :meth:`partial_fit`
+        calls and warm-started fits.
+
+    history_ : dict of str to list
+        The ``logs`` of each epoch, as Keras' ``History.history``.
+
+    See Also
+    --------
+    ReluSoftmaxClassifier : A dense network on the same engine.
+    KerasClassifier : Any Keras network on the same engine.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn.model_selection import train_test_split
+    >>> from skdigits import ConvNetClassifier
+    >>> X, y = load_digits(return_X_y=True)
+    >>> X_train, X_test, y_train, y_test = train_test_split(
+    ...     X / 16, y, random_state=0)
+    >>> clf = ConvNetClassifier(filters=(16, 32), kernel_size=3, max_iter=40,
+    ...                         random_state=0).fit(X_train, y_train)
+    >>> clf.model_.layers[1].output.shape  # 8x8 images, halved by stride 2
+    (None, 4, 4, 16)
+    >>> clf.score(X_test, y_test) > 0.9
+    True
+    """
+
+    _parameter_constraints: ClassVar[dict] = {
+        **{
+            name: constraint
+            for name, constraint in BaseKerasClassifier._parameter_constraints.items()
+            if name != "dtype"
+        },
+        "filters": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "kernel_size": [Interval(Integral, 1, None, closed="left")],
+        "hidden_layer_sizes": [
+            "array-like",
+            Interval(Integral, 1, None, closed="left"),
+        ],
+        "augmentation": [StrOptions({"auto", "affine", "elastic"}), None],
+    }
+    _network_name = "convnet"
+    # Not a parameter: convolutional networks train in float32.
+    dtype = "float32"
+
+    def __init__(
+        self,
+        filters: Sequence[int] | int = (32, 64),
+        kernel_size: int = 5,
+        hidden_layer_sizes: Sequence[int] | int = (128,),
+        *,
+        alpha: float = 0.0001,
+        batch_size: int | str = "auto",
+        learning_rate_init: float = 0.001,
+        max_iter: int = 30,
+        shuffle: bool = True,
+        random_state=None,
+        tol: float = 1e-4,
+        verbose: bool = False,
+        warm_start: bool = False,
+        early_stopping: bool = False,
+        validation_fraction: float = 0.1,
+        n_iter_no_change: int = 10,
+        dropout: float = 0.5,
+        optimizer="adam",
+        callbacks: list | None = None,
+        learning_rate: str = "cosine",
+        augmentation: str | None = "auto",
+        augmentation_params: dict | None = None,
+        image_shape: tuple[int, int] | None = None,
+        class_weight: dict | str | None = None,
+    ):
+        self.filters = filters
+        self.kernel_size = kernel_size
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate_init = learning_rate_init
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.dropout = dropout
+        self.optimizer = optimizer
+        self.callbacks = callbacks
+        self.learning_rate = learning_rate
+        self.augmentation = augmentation
+        self.augmentation_params = augmentation_params
+        self.image_shape = image_shape
+        self.class_weight = class_weight
+
+    def _image_shape(self, n_features: int) -> tuple[int, int]:
+        if self.image_shape is not None or np.sqrt(n_features).is_integer():
+            return infer_image_shape(n_features, self.image_shape)
+        return (1, n_features)
+
+    def _augmentation(self, n_features):
+        if self.augmentation != "auto":
+            return self.augmentation
+        return "elastic" if self._image_shape(n_features) == MNIST_SHAPE else None
+
+    def _make_network(self, meta, multilabel, seed):
+        params = {
+            "image_shape": self._image_shape(meta["n_features_in_"]),
+            "filters": _positive_integers(self.filters, "filters", False),
+            "kernel_size": int(self.kernel_size),
+            "hidden_layer_sizes": _positive_integers(
+                self.hidden_layer_sizes, "hidden_layer_sizes", True
+            ),
+            "dropout": float(self.dropout),
+        }
+        return KerasNetwork.build(
+            import_keras(), convnet, params, meta, seed, multilabel
+        )
