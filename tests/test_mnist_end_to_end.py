@@ -1,6 +1,6 @@
 """End to end on the full MNIST: the defaults reach the seed's accuracy.
 
-Slow (about a minute): run alone with ``pytest -m mnist``.
+Slow (a few minutes): run alone with ``pytest -m mnist``.
 """
 
 import pytest
@@ -22,3 +22,34 @@ def test_default_models_reach_the_seed_accuracy(mnist_home, Estimator, min_accur
     model = make_pipeline(PixelScaler(), Estimator(random_state=0))
     model.fit(X_train, y_train)
     assert model.score(X_test, y_test) >= min_accuracy
+
+
+@pytest.mark.mnist
+def test_the_convnet_through_the_report_s_model_fitting(mnist_home, capsys):
+    """``fit_models(["convnet"])``, as the report and the drawing page run it.
+
+    Three epochs on 6,000 images: the full fit at the defaults belongs in
+    ``benchmarks/convnet_mnist.py``.
+    """
+    from skdigits.model_fitting import fit_models
+
+    X_train, y_train = fetch_mnist(data_home=mnist_home, return_X_y=True)
+    X_test, y_test = fetch_mnist(data_home=mnist_home, subset="test", return_X_y=True)
+    fitted, metrics = fit_models(
+        ["convnet"],
+        X_train[:6000],
+        y_train[:6000],
+        X_test[:2000],
+        y_test[:2000],
+        max_iter=3,
+    )
+    summary = metrics["ConvNetClassifier"]
+    assert summary["accuracy"] >= 0.95
+    assert summary["epochs"] == 3
+    assert (
+        0 <= summary["rejection_for_0.5%_error"] <= summary["rejection_for_0.1%_error"]
+    )
+    assert summary["params"]["augmentation"] == "auto"
+    # Progress every epoch (of 3), and none left in the fitted model.
+    assert capsys.readouterr().out.count("ConvNetClassifier epoch") == 3
+    assert fitted["ConvNetClassifier"][-1].callbacks is None

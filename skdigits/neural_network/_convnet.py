@@ -330,9 +330,10 @@ class ConvNetClassifier(BaseKerasClassifier):
             return self.augmentation
         return "elastic" if self._image_shape(n_features) == MNIST_SHAPE else None
 
-    def _make_network(self, meta, multilabel, seed):
-        params = {
-            "image_shape": self._image_shape(meta["n_features_in_"]),
+    def _network_params(self, n_features: int) -> dict:
+        """The parameters of `convnet`, validated, for rows of ``n_features``."""
+        return {
+            "image_shape": self._image_shape(n_features),
             "filters": _positive_integers(self.filters, "filters", False),
             "kernel_size": int(self.kernel_size),
             "hidden_layer_sizes": _positive_integers(
@@ -340,6 +341,9 @@ class ConvNetClassifier(BaseKerasClassifier):
             ),
             "dropout": float(self.dropout),
         }
+
+    def _make_network(self, meta, multilabel, seed):
+        params = self._network_params(meta["n_features_in_"])
         return KerasNetwork.build(
             import_keras(), convnet, params, meta, seed, multilabel
         )
