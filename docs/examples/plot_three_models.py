@@ -6,7 +6,7 @@ Three digit readers side by side
 skdigits has three networks for digits: :class:`~skdigits.SigmoidNetClassifier`
 (one layer, the seed's model), :class:`~skdigits.ReluSoftmaxClassifier` (a
 hidden ReLU layer) and :class:`~skdigits.ConvNetClassifier` (two strided
-convolutions, trained on elastically distorted images). They have the same
+convolutions, trained on randomly distorted images). They have the same
 parameters and the same API, so comparing them is one loop.
 
 This example fits them on 10,000 MNIST images so that it runs in a couple
@@ -47,7 +47,7 @@ for name, model in models.items():
     accuracy = (model.classes_[proba.argmax(axis=1)] == y_test).mean()
     rows[name] = {
         "test accuracy": accuracy,
-        "errors": int(round((1 - accuracy) * len(y_test))),
+        "errors": round((1 - accuracy) * len(y_test)),
         "rejected for 0.5% error": rejection_at_error(y_test, proba, 0.005),
         "fit (s)": fit_time,
         "predict 10,000 (s)": predict_time,

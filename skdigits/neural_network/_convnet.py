@@ -81,7 +81,7 @@ class ConvNetClassifier(BaseKerasClassifier):
 
     Each convolution halves the image (stride 2, no pooling layer), which is
     what makes it cheap to train on a few CPU cores. By default each epoch
-    sees the training images through new random elastic distortions, and
+    sees the training images through new random affine distortions, and
     the learning rate decays along a cosine over ``max_iter`` epochs: the
     defaults were chosen by measuring architectures and schedules on MNIST
     (see ``benchmarks/README.md``). For multilabel targets the output is one
@@ -102,7 +102,7 @@ class ConvNetClassifier(BaseKerasClassifier):
     kernel_size : int, default=5
         The height and width of the convolutions' kernels.
 
-    hidden_layer_sizes : array-like of shape (n_dense,), default=(128,)
+    hidden_layer_sizes : array-like of shape (n_dense,), default=(256,)
         The number of ReLU units of each dense layer after the convolutions
         (none for an empty tuple).
 
@@ -149,7 +149,7 @@ class ConvNetClassifier(BaseKerasClassifier):
     n_iter_no_change : int or np.inf, default=10
         Maximum number of epochs without an improvement of ``tol``.
 
-    dropout : float, default=0.5
+    dropout : float, default=0.25
         Fraction of each dense hidden layer's outputs dropped in training.
 
     optimizer : str or keras.optimizers.Optimizer, default="adam"
@@ -164,9 +164,9 @@ class ConvNetClassifier(BaseKerasClassifier):
 
     augmentation : {"auto", "affine", "elastic"} or None, default="auto"
         Random distortions of each training batch (see
-        :mod:`skdigits.augmentation`). "auto" means "elastic" for 28x28
-        images, the format the defaults were chosen for, and none for other
-        images.
+        :mod:`skdigits.augmentation`). "auto" means "affine" (random
+        rotations, scalings, shears and translations) for 28x28 images, the
+        format the defaults were chosen for, and none for other images.
 
     augmentation_params : dict, default=None
         Parameters of the distortion.
@@ -273,7 +273,7 @@ class ConvNetClassifier(BaseKerasClassifier):
         self,
         filters: Sequence[int] | int = (32, 64),
         kernel_size: int = 5,
-        hidden_layer_sizes: Sequence[int] | int = (128,),
+        hidden_layer_sizes: Sequence[int] | int = (256,),
         *,
         alpha: float = 0.0001,
         batch_size: int | str = "auto",
@@ -287,7 +287,7 @@ class ConvNetClassifier(BaseKerasClassifier):
         early_stopping: bool = False,
         validation_fraction: float = 0.1,
         n_iter_no_change: int = 10,
-        dropout: float = 0.5,
+        dropout: float = 0.25,
         optimizer="adam",
         callbacks: list | None = None,
         learning_rate: str = "cosine",
@@ -328,7 +328,7 @@ class ConvNetClassifier(BaseKerasClassifier):
     def _augmentation(self, n_features):
         if self.augmentation != "auto":
             return self.augmentation
-        return "elastic" if self._image_shape(n_features) == MNIST_SHAPE else None
+        return "affine" if self._image_shape(n_features) == MNIST_SHAPE else None
 
     def _network_params(self, n_features: int) -> dict:
         """The parameters of `convnet`, validated, for rows of ``n_features``."""
