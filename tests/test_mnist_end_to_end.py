@@ -44,7 +44,7 @@ def test_the_convnet_through_the_report_s_model_fitting(mnist_home, capsys):
         max_iter=3,
     )
     summary = metrics["ConvNetClassifier"]
-    assert summary["accuracy"] >= 0.95
+    assert summary["accuracy"] >= 0.9
     assert summary["epochs"] == 3
     assert (
         0 <= summary["rejection_for_0.5%_error"] <= summary["rejection_for_0.1%_error"]
