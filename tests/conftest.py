@@ -37,3 +37,27 @@ def server(bar_model):
     """A drawing server of ``bar_model`` on 127.0.0.1, in a thread."""
     with serving(bar_model) as server:
         yield server
+
+
+@pytest.fixture(scope="module")
+def dask_client():
+    """A client of a local Dask cluster: two one-thread worker processes.
+
+    On 127.0.0.1 only; the same code runs against a real cluster with
+    ``Client("tcp://scheduler:8786")``.
+    """
+    distributed = pytest.importorskip(
+        "distributed",
+        reason="needs the distributed extra: pip install skdigits[distributed]",
+    )
+    with (
+        distributed.LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        yield client

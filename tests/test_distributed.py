@@ -12,11 +12,6 @@ from sklearn.model_selection import GridSearchCV
 from skdigits import ReluSoftmaxClassifier
 from skdigits._program_cache import program_cache_dir
 
-distributed = pytest.importorskip(
-    "distributed",
-    reason="needs the distributed extra: pip install skdigits[distributed]",
-)
-
 
 def search():
     return GridSearchCV(
@@ -27,28 +22,18 @@ def search():
 
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
-def test_grid_search_on_a_dask_cluster_scores_as_n_jobs_1(digits):
+def test_grid_search_on_a_dask_cluster_scores_as_n_jobs_1(digits, dask_client):
     X, y = digits
     reference = search().set_params(n_jobs=1).fit(X, y)
-    with (
-        distributed.LocalCluster(
-            n_workers=2,
-            threads_per_worker=1,
-            processes=True,
-            host="127.0.0.1",
-            dashboard_address=None,
-        ) as cluster,
-        distributed.Client(cluster) as client,
-    ):
-        with joblib.parallel_backend("dask"):
-            on_dask = search().set_params(n_jobs=-1).fit(X, y)
-        # The fits ran in the workers' processes, not here.
-        worker_pids = set(client.run(lambda: __import__("os").getpid()).values())
-        assert len(worker_pids) == 2
-        if program_cache_dir() is not None:
-            # The workers trained from the programs the reference search kept.
-            keras_imported = client.run(lambda: "keras" in __import__("sys").modules)
-            assert not any(keras_imported.values())
+    with joblib.parallel_backend("dask"):
+        on_dask = search().set_params(n_jobs=-1).fit(X, y)
+    # The fits ran in the workers' processes, not here.
+    worker_pids = set(dask_client.run(lambda: __import__("os").getpid()).values())
+    assert len(worker_pids) == 2
+    if program_cache_dir() is not None:
+        # The workers trained from the programs the reference search kept.
+        keras_imported = dask_client.run(lambda: "keras" in __import__("sys").modules)
+        assert not any(keras_imported.values())
     for key in reference.cv_results_:
         if key.startswith(("split", "mean_test", "std_test", "rank")):
             np.testing.assert_array_equal(

@@ -125,22 +125,11 @@ def test_a_skops_file_round_trips_in_a_fresh_process(network, digits, tmp_path):
     )
 
 
-def test_a_search_on_the_dask_backend_scores_as_n_jobs_1(network, digits):
-    distributed = pytest.importorskip("distributed")
+def test_a_search_on_the_dask_backend_scores_as_n_jobs_1(network, digits, dask_client):
     X, y = digits[0][:600], digits[1][:600]
     search = GridSearchCV(make(network, max_iter=3), GRIDS[network], cv=2)
     reference = clone(search).fit(X, y)
-    with (
-        distributed.LocalCluster(
-            n_workers=2,
-            threads_per_worker=1,
-            processes=True,
-            host="127.0.0.1",
-            dashboard_address=None,
-        ) as cluster,
-        distributed.Client(cluster),
-        joblib.parallel_backend("dask"),
-    ):
+    with joblib.parallel_backend("dask"):
         on_dask = clone(search).set_params(n_jobs=-1).fit(X, y)
     assert on_dask.best_params_ == reference.best_params_
     # Dense networks give the same bits in a one-thread worker; convolutions
