@@ -3,11 +3,11 @@
     python benchmarks/cold_fit_phases.py [--repeat 3]
 
 Each run is a new interpreter that imports scikit-learn and skdigits and loads
-``load_digits``, then imports JAX (as skdigits does, see ``skdigits/_keras.py``),
-then fits the ``cold_fit`` workload of ``benchmarks/workloads.py`` (64-128-10,
-200 epochs, dropout 0). It prints the seconds of each phase, and whether the
-fit imported Keras; the caches (compiled and traced programs) are warmed by
-one run first.
+``load_digits``, then imports JAX (as skdigits does, see
+``skdigits/_jax_runtime/keras.py``), then fits the ``cold_fit`` workload of
+``benchmarks/workloads.py`` (64-128-10, 200 epochs, dropout 0). It prints the
+seconds of each phase, and whether the fit imported Keras; the caches
+(compiled and traced programs) are warmed by one run first.
 """
 
 import argparse
@@ -23,7 +23,7 @@ from sklearn.datasets import load_digits
 from skdigits import ReluSoftmaxClassifier
 X, y = load_digits(return_X_y=True)
 t1 = time.perf_counter()
-from skdigits._keras import import_jax
+from skdigits._jax_runtime.keras import import_jax
 import_jax()
 t2 = time.perf_counter()
 ReluSoftmaxClassifier(hidden_layer_sizes=(128,), dropout=0.0, random_state=0).fit(

@@ -24,7 +24,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier
 
 from skdigits import ReluSoftmaxClassifier
-from skdigits._keras import import_keras
+from skdigits._jax_runtime.keras import import_keras
 from skdigits.datasets import fetch_mnist
 
 

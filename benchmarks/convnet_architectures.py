@@ -21,7 +21,7 @@ import warnings
 import numpy as np
 
 from skdigits import KerasClassifier
-from skdigits._keras import import_keras
+from skdigits._jax_runtime.keras import import_keras
 from skdigits.datasets import fetch_mnist
 
 

@@ -19,7 +19,7 @@ import time
 import numpy as np
 
 from skdigits import ReluSoftmaxClassifier
-from skdigits._keras import import_keras
+from skdigits._jax_runtime.keras import import_keras
 from skdigits.datasets import fetch_mnist
 
 

@@ -20,7 +20,7 @@ PROGRESS_LINES = 20
 
 def progress_callback(name: str, every: int):
     """A Keras callback printing the training loss every ``every`` epochs."""
-    from skdigits._keras import import_keras
+    from skdigits._jax_runtime.keras import import_keras
 
     keras = import_keras()
 

@@ -8,7 +8,7 @@ import pytest
 from scipy.ndimage import gaussian_filter, map_coordinates
 from sklearn.exceptions import ConvergenceWarning
 
-from skdigits._keras import import_keras
+from skdigits._jax_runtime.keras import import_keras
 
 import_keras()  # JAX, as the estimators use it
 jax = pytest.importorskip("jax")

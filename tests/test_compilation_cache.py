@@ -56,7 +56,7 @@ def test_a_second_process_loads_the_compiled_step(tmp_path):
 
 
 def test_the_default_folder_is_per_user(tmp_path, monkeypatch):
-    from skdigits._compilation_cache import compilation_cache_dir
+    from skdigits._jax_runtime.compilation_cache import compilation_cache_dir
 
     monkeypatch.delenv("SKDIGITS_COMPILATION_CACHE", raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
@@ -79,7 +79,7 @@ def test_the_users_own_cache_folder_is_kept(tmp_path):
 
 
 def test_an_unwritable_folder_warns_and_trains(tmp_path, digits):
-    from skdigits._compilation_cache import enable_compilation_cache
+    from skdigits._jax_runtime.compilation_cache import enable_compilation_cache
 
     blocker = tmp_path / "file"
     blocker.write_text("")
@@ -102,7 +102,10 @@ def test_an_unwritable_folder_warns_and_trains(tmp_path, digits):
 def test_the_cache_is_bounded_and_caches_every_compilation(tmp_path, monkeypatch):
     import jax
 
-    from skdigits._compilation_cache import MAX_BYTES, enable_compilation_cache
+    from skdigits._jax_runtime.compilation_cache import (
+        MAX_BYTES,
+        enable_compilation_cache,
+    )
 
     names = (
         "jax_compilation_cache_dir",

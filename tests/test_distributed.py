@@ -10,7 +10,7 @@ import pytest
 from sklearn.model_selection import GridSearchCV
 
 from skdigits import ReluSoftmaxClassifier
-from skdigits._program_cache import program_cache_dir
+from skdigits._jax_runtime.program_cache import program_cache_dir
 
 
 def search():

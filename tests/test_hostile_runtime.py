@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from skdigits import _program_cache as program_cache
-from skdigits._compilation_cache import repair_damaged_entries
+from skdigits._jax_runtime import program_cache
+from skdigits._jax_runtime.compilation_cache import repair_damaged_entries
 
 FIT = """
 import hashlib, json, sys, warnings
@@ -224,7 +224,7 @@ def test_an_empty_keras_backend_means_jax_whatever_keras_json_says(tmp_path):
     code = (
         "from sklearn.datasets import load_digits\n"
         "from skdigits import ReluSoftmaxClassifier\n"
-        "from skdigits._keras import import_keras\n"
+        "from skdigits._jax_runtime.keras import import_keras\n"
         "X, y = load_digits(return_X_y=True)\n"
         "keras = import_keras()\n"
         "ReluSoftmaxClassifier(max_iter=1, callbacks=[keras.callbacks.History()]"

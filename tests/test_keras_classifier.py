@@ -25,7 +25,7 @@ from sklearn.utils.estimator_checks import (
 )
 
 from skdigits import KerasClassifier
-from skdigits import _program_cache as program_cache
+from skdigits._jax_runtime import program_cache
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -240,7 +240,7 @@ def _log_softmax(z):
 
 
 def test_a_model_instance_is_cloned_never_changed(digits):
-    from skdigits._keras import import_keras
+    from skdigits._jax_runtime.keras import import_keras
 
     X, y = digits
     keras = import_keras()
@@ -290,8 +290,11 @@ def test_random_state_fixes_the_bits_and_touches_no_global_state(digits):
 
 
 def _xla_threads_here() -> int:
-    """The threads of XLA's CPU client in this process (`skdigits._xla_threads`)."""
-    from skdigits._xla_threads import XLA_VARIABLES, results_depend_on_threads
+    """The threads of XLA's CPU client in this process (`xla_threads`)."""
+    from skdigits._jax_runtime.xla_threads import (
+        XLA_VARIABLES,
+        results_depend_on_threads,
+    )
 
     if results_depend_on_threads():
         return 1

@@ -21,7 +21,7 @@ def run(code):
 
 
 def skip_without_visualization():
-    from skdigits._keras import import_keras
+    from skdigits._jax_runtime.keras import import_keras
 
     if not hasattr(import_keras(), "visualization"):
         pytest.skip("this Keras has no visualization module (Keras < 3.8)")

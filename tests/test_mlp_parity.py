@@ -20,7 +20,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.utils.class_weight import compute_sample_weight
 
 from skdigits import ReluSoftmaxClassifier, SigmoidNetClassifier
-from skdigits._keras import import_keras
+from skdigits._jax_runtime.keras import import_keras
 
 # Keras on JAX, whatever ~/.keras/keras.json says, as the estimators use it.
 keras = import_keras()
@@ -151,12 +151,12 @@ def test_sparse_input_gives_the_dense_model(Estimator, digits, container):
 
 
 def test_sparse_training_data_are_made_dense_in_chunks(digits, monkeypatch):
-    from skdigits.neural_network import _base
+    from skdigits.neural_network import _fit_loop
 
     X, y = digits
     reference = small(ReluSoftmaxClassifier).fit(X, y)
     # Chunks of 2 batches of 200 rows.
-    monkeypatch.setattr(_base, "_SPARSE_CHUNK_VALUES", 2 * 200 * X.shape[1])
+    monkeypatch.setattr(_fit_loop, "_SPARSE_CHUNK_VALUES", 2 * 200 * X.shape[1])
     rows = []
     toarray = sp.csr_matrix.toarray
 

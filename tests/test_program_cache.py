@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import skdigits
-from skdigits import _program_cache as program_cache
+from skdigits._jax_runtime import program_cache
 from skdigits.neural_network import _training
 
 FIT = """
@@ -112,7 +112,7 @@ def test_another_skdigits_source_never_reads_these_programs(tmp_path):
 
 
 def test_the_dropout_states_are_those_keras_starts_with():
-    from skdigits._keras import import_keras
+    from skdigits._jax_runtime.keras import import_keras
     from skdigits.neural_network._network import (
         NetworkSpec,
         build_network,
@@ -147,7 +147,7 @@ def test_a_custom_optimizer_is_not_kept_on_disk(programs_in, monkeypatch, digits
     """Its class's name does not fix its code: a program kept under the name
     could be another version's."""
     from skdigits import ReluSoftmaxClassifier
-    from skdigits._keras import import_keras
+    from skdigits._jax_runtime.keras import import_keras
 
     keras = import_keras()
 
@@ -249,7 +249,7 @@ def test_a_network_jax_cannot_export_trains_as_traced(programs_in, monkeypatch, 
 
 def test_which_optimizers_are_kept_on_disk():
     from skdigits import ReluSoftmaxClassifier
-    from skdigits._keras import import_keras
+    from skdigits._jax_runtime.keras import import_keras
 
     keras = import_keras()
 

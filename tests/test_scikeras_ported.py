@@ -157,7 +157,7 @@ def test_output_shapes_and_dtypes_against_sklearn_cls(name, build, X, y, min_sco
 
 def test_build_function_forms(digits):
     """A function, a function of meta, and a Keras model given as it is."""
-    from skdigits._keras import import_keras
+    from skdigits._jax_runtime.keras import import_keras
 
     X, y = digits
     keras = import_keras()

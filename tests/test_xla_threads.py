@@ -8,8 +8,11 @@ import sys
 import pytest
 from joblib import Parallel, delayed
 
-from skdigits import _xla_threads
-from skdigits._xla_threads import limit_xla_threads, results_depend_on_threads
+from skdigits._jax_runtime import xla_threads as _xla_threads
+from skdigits._jax_runtime.xla_threads import (
+    limit_xla_threads,
+    results_depend_on_threads,
+)
 
 FIT_AND_COUNT = """
 import json, os
@@ -62,7 +65,7 @@ def test_xla_sizes_its_threads_by_the_budget():
 
 
 def worker_environment():
-    from skdigits._keras import import_keras
+    from skdigits._jax_runtime.keras import import_keras
 
     import_keras()
     return os.environ.get("OMP_NUM_THREADS"), os.environ.get("PJRT_NPROC")

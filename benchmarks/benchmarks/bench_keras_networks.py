@@ -7,7 +7,7 @@ of each (which compiles), timed alternately.
 """
 
 from skdigits import KerasClassifier
-from skdigits._keras import import_keras
+from skdigits._jax_runtime.keras import import_keras
 
 from .common import alternate_median_ratio, get_data
 

@@ -1,8 +1,15 @@
-"""The base of skdigits' Keras-backed classifiers.
+"""The scikit-learn face of skdigits' Keras-backed classifiers.
 
-A subclass only says what its network is (`_hidden_layer_sizes`, `_output`,
-where its dropout goes); validation, training, early stopping, prediction and
-persistence live here, once.
+A subclass says what its network is (`_make_network`); this class checks the
+parameters and the data, and hands the rest to the modules of the engine:
+
+- `_targets`: targets, classes and sample weights, as plain functions;
+- `_fit_loop`: the epochs, with a learning-rate schedule (`_schedules`), a
+  stopping rule (`_stopping`) and Keras callbacks (`_keras_callbacks`);
+- `_fit_record`: the record of a fit, from which the fitted attributes are
+  set, all at once;
+- `_training`: the compiled epoch program; `_inference`: prediction without
+  Keras; `_network` and `_keras_network`: the networks.
 
 A fit is a transaction. It works on local copies and assigns the fitted
 attributes at its end, in one step, so that a fit that fails (bad input, a
@@ -22,8 +29,6 @@ from typing import ClassVar
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state, column_or_1d
 from sklearn.utils._param_validation import (
     HasMethods,
@@ -31,10 +36,7 @@ from sklearn.utils._param_validation import (
     Options,
     StrOptions,
 )
-from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import (
-    check_classification_targets,
-    type_of_target,
     unique_labels,
 )
 from sklearn.utils.validation import (
@@ -44,46 +46,20 @@ from sklearn.utils.validation import (
 )
 
 import skdigits
-from skdigits._compat import enable_x64
-from skdigits._keras import import_jax, import_keras, optimizer_config
+from skdigits._images import infer_image_shape
+from skdigits._jax_runtime.keras import import_jax, import_keras, optimizer_config
+from skdigits._jax_runtime.precision import enable_x64
+from skdigits.neural_network import _targets as targets
+from skdigits.neural_network._fit_loop import FitLoop, predicted_labels
+from skdigits.neural_network._fit_record import FitRecord
 from skdigits.neural_network._network import OUT_ACTIVATIONS, NetworkSpec, assign
+from skdigits.neural_network._schedules import make_schedule
+from skdigits.neural_network._stopping import make_stopping_rule
 from skdigits.neural_network._training import Trainer, TrainingState, get_trainer
 
 _MAX_SEED = np.iinfo(np.int32).max
 
-# Sparse training data are made dense a chunk of batches at a time, of at most
-# this many values (32 MiB in float32), never as a whole.
-_SPARSE_CHUNK_VALUES = 2**23
-
 _FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
-
-_NON_FINITE_MESSAGE = (
-    "Solver produced non-finite parameter weights. The input data may contain "
-    "large values and need to be preprocessed."
-)
-
-
-@dataclasses.dataclass(frozen=True)
-class _Progress:
-    """Everything a fit has produced so far, replaced whole after each epoch.
-
-    Replacing it is one assignment, which an interrupt cannot split: the fit
-    always ends on a consistent set of epochs.
-    """
-
-    state: TrainingState
-    n_iter: int
-    epochs_total: int
-    partial_fit_epochs: int
-    t: int
-    loss_curve: tuple
-    logs: tuple  # the `logs` dict of each epoch of this call
-    validation_scores: tuple | None
-    best_validation_score: float | None
-    best_loss: float | None
-    best_state: TrainingState | None
-    no_improvement_count: int
-    stop: bool = False
 
 
 class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
@@ -183,6 +159,10 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
     def _augmentation(self, n_features: int) -> str | None:
         """The distortion of training rows of ``n_features`` pixels, or None."""
         return self.augmentation
+
+    def _image_shape(self, n_features: int) -> tuple[int, int]:
+        """The (height, width) of the images in rows of ``n_features`` pixels."""
+        return infer_image_shape(n_features, self.image_shape)
 
     def _make_network(self, meta: dict, multilabel: bool, seed: int):
         """The network to fit (a `NetworkSpec`, or any object with its interface).
@@ -299,20 +279,29 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
         )
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
-        multilabel = self._check_targets(y)
+        name = type(self).__name__
+        multilabel = targets.is_multilabel(y, name)
         if sp.issparse(X):
             X = X.tocsr()
-        self._check_finite_in_dtype(X)
+        targets.check_finite_in_dtype(X, self.dtype)
         if continuing:
-            self._check_classes(y, classes, incremental, multilabel)
             classes_ = self.classes_
+            targets.check_continued_classes(
+                y,
+                classes_,
+                multilabel=multilabel,
+                fitted_multilabel=self._fitted_network.output == "sigmoid",
+                incremental=incremental,
+            )
         else:
-            classes_ = self._new_classes(y, classes, multilabel)
-        Y = self._indicator(y, classes_, multilabel)
+            classes_ = targets.new_classes(y, classes, multilabel, name)
+        Y = targets.indicator(y, classes_, multilabel, self.dtype)
         sample_weight = _check_sample_weight(
             sample_weight, X, dtype=np.float64, ensure_non_negative=True
         )
-        sample_weight = sample_weight * self._class_weights(y, classes_, multilabel)
+        sample_weight = sample_weight * targets.class_sample_weights(
+            self.class_weight, y, classes_, multilabel
+        )
 
         if continuing:
             rng = copy.deepcopy(self._random_state)
@@ -327,138 +316,55 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
             "n_classes_": len(classes_),
             "classes_": classes_,
             "n_outputs_": Y.shape[1],
-            "target_type_": "multilabel-indicator"
-            if multilabel
-            else ("binary" if len(classes_) == 2 else "multiclass"),
+            "target_type_": targets.target_type(classes_, multilabel),
         }
         import_jax()
         with enable_x64(self.dtype == "float64"):
             network = self._make_network(meta, multilabel, seed)
             trainer = self._trainer(network)
+            schedule = make_schedule(
+                self.learning_rate, self.learning_rate_init, self.max_iter
+            )
+            stopping = make_stopping_rule(
+                early_stopping=self.early_stopping,
+                tol=self.tol,
+                n_iter_no_change=self.n_iter_no_change,
+                # A schedule that sets the length is not stopped by the loss.
+                counts=not schedule.sets_the_length,
+                previous=self._record.stopping if continuing else None,
+            )
             if continuing:
-                progress = self._continued_progress(trainer, network, incremental)
+                record = self._record.continued(
+                    state=self._continued_state(trainer, network, incremental),
+                    stopping=stopping,
+                    incremental=incremental,
+                )
             else:
-                progress = self._new_progress(trainer, network, seed)
-            progress, model = self._train(
-                trainer,
-                network,
-                X,
-                y,
-                Y,
-                sample_weight,
-                progress,
-                rng,
-                seed,
-                incremental,
-            )
-            predictor = network.predictor(progress.state, trainer)
-        self._commit(
-            network, predictor, classes_, progress, model, rng, seed, continuing
-        )
-
-    # Targets and weights ---------------------------------------------------
-
-    def _check_targets(self, y) -> bool:
-        """Check y's type; return whether it is a multilabel indicator matrix."""
-        check_classification_targets(y)
-        y_type = type_of_target(y, input_name="y")
-        if y_type in ("binary", "multiclass"):
-            return False
-        if y_type == "multilabel-indicator":
-            return True
-        raise ValueError(
-            f"{type(self).__name__} supports binary, multiclass and multilabel "
-            f"(indicator matrix) targets; got a target of type {y_type!r}."
-        )
-
-    def _new_classes(self, y, classes, multilabel):
-        if multilabel:
-            n_labels = y.shape[1]
-            if classes is not None and len(unique_labels(classes)) != n_labels:
-                raise ValueError(
-                    f"classes has {len(unique_labels(classes))} labels but y, a "
-                    f"multilabel indicator matrix, has {n_labels} columns."
+                state = TrainingState(
+                    *network.initial_state(seed), trainer.initial_optimizer_state()
                 )
-            return np.arange(n_labels)
-        classes_ = unique_labels(y if classes is None else classes)
-        if len(classes_) < 2:
-            raise ValueError(
-                f"{type(self).__name__} needs samples of at least 2 classes in the "
-                f"data, but the data contain only one class: {classes_[0]}"
+                record = FitRecord(state=state, stopping=stopping)
+            loop = FitLoop(
+                trainer=trainer,
+                network=network,
+                schedule=schedule,
+                make_optimizer=self._make_optimizer,
+                seed=seed,
+                incremental=incremental,
+                max_iter=self.max_iter,
+                batch_size=self.batch_size,
+                alpha=self.alpha,
+                shuffle=self.shuffle,
+                verbose=self.verbose,
+                early_stopping=self.early_stopping,
+                validation_fraction=self.validation_fraction,
+                tol=self.tol,
+                n_iter_no_change=self.n_iter_no_change,
+                callbacks=self.callbacks,
             )
-        if classes is not None:
-            self._check_labels_known(y, classes_)
-        return classes_
-
-    def _check_classes(self, y, classes, incremental, multilabel):
-        """Check that y of a continued fit has the classes of the first one."""
-        if multilabel != (self._fitted_network.output == "sigmoid"):
-            raise ValueError(
-                "y is "
-                + ("a multilabel indicator matrix" if multilabel else "a label vector")
-                + ", but the estimator was fitted on "
-                + ("label vectors" if multilabel else "a multilabel indicator matrix")
-                + "; fit anew (warm_start=False) to change the kind of target."
-            )
-        if multilabel:
-            if y.shape[1] != len(self.classes_):
-                raise ValueError(
-                    f"y has {y.shape[1]} labels (columns), but the estimator was "
-                    f"fitted on {len(self.classes_)}."
-                )
-            return
-        if not incremental:
-            labels = unique_labels(y)
-            if set(labels) != set(self.classes_):
-                raise ValueError(
-                    "warm_start can only be used where `y` has the same classes "
-                    f"as in the previous call to fit. Previously got "
-                    f"{self.classes_}, `y` has {labels}"
-                )
-        self._check_labels_known(y, self.classes_)
-
-    @staticmethod
-    def _check_labels_known(y, classes_):
-        unknown = np.setdiff1d(unique_labels(y), classes_)
-        if len(unknown):
-            raise ValueError(
-                f"`y` has classes not in `self.classes_`. `self.classes_` has "
-                f"{classes_}. 'y' has {unknown}."
-            )
-
-    def _indicator(self, y, classes_, multilabel):
-        """The targets as a 0/1 matrix of ``dtype``, one column per output."""
-        if multilabel:
-            return np.asarray(y, dtype=self.dtype)
-        index = np.searchsorted(classes_, y)
-        return np.eye(len(classes_), dtype=self.dtype)[index]
-
-    def _class_weights(self, y, classes_, multilabel):
-        """The weight of each sample's class, from ``class_weight``."""
-        if self.class_weight is None:
-            return 1.0
-        if multilabel:
-            raise ValueError(
-                "class_weight is not supported for multilabel targets; weigh "
-                "the samples with sample_weight."
-            )
-        weights = compute_class_weight(self.class_weight, classes=classes_, y=y)
-        return weights[np.searchsorted(classes_, y)]
-
-    def _check_finite_in_dtype(self, X):
-        """Refuse values that become infinite when cast to ``dtype``."""
-        values = X.data if sp.issparse(X) else X
-        limit = np.finfo(self.dtype).max
-        if not values.size or np.finfo(values.dtype).max <= limit:
-            return  # float32 input cannot exceed float32's range
-        # Two passes with no copy: np.abs(values) would copy all of X.
-        largest = max(values.max(), -values.min())
-        if largest > limit:
-            raise ValueError(
-                f"X contains values up to {largest:.3g}, beyond the "
-                f"range of {self.dtype} ({limit:.3g}), in which the network "
-                "trains: scale the data, or set dtype='float64'."
-            )
+            record, model = loop.run(record, X, y, Y, sample_weight, rng)
+            predictor = network.predictor(record.state, trainer)
+        self._commit(network, predictor, classes_, record, model, rng, seed, continuing)
 
     # Initial and continued state -----------------------------------------------
 
@@ -514,33 +420,14 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
             text, kind = json.dumps(config, sort_keys=True, default=repr), "custom"
         return (kind, f"{cls.__module__}.{cls.__qualname__}", text)
 
-    def _new_progress(self, trainer, network, seed):
-        state = TrainingState(
-            *network.initial_state(seed), trainer.initial_optimizer_state()
-        )
-        return _Progress(
-            state=state,
-            n_iter=0,
-            epochs_total=0,
-            partial_fit_epochs=0,
-            t=0,
-            loss_curve=(),
-            logs=(),
-            validation_scores=() if self.early_stopping else None,
-            best_validation_score=-np.inf if self.early_stopping else None,
-            best_loss=None if self.early_stopping else np.inf,
-            best_state=None,
-            no_improvement_count=0,
-        )
-
-    def _continued_progress(self, trainer, network, incremental):
-        """The progress of the fitted network, adapted to changed parameters.
+    def _continued_state(self, trainer, network, incremental):
+        """The fitted network's state, adapted to changed parameters.
 
         The shapes of the weights cannot change; the precision, the dropout,
         the augmentation and the optimizer can: the weights are cast, and a
         different optimizer starts from a fresh state.
         """
-        state = self._state
+        state = self._record.state
         state = dataclasses.replace(
             state,
             non_trainable=network.continued_non_trainable(
@@ -556,7 +443,7 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
             )
         # Floating-point values in the new precision; the others (seeds, step
         # counts) as they are.
-        state = TrainingState(
+        return TrainingState(
             *(
                 [
                     v.astype(network.dtype)
@@ -567,286 +454,6 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
                 for values in (state.trainable, state.non_trainable, state.optimizer)
             )
         )
-        return _Progress(
-            state=state,
-            n_iter=0,
-            epochs_total=self._epochs_total,
-            partial_fit_epochs=self._partial_fit_epochs if incremental else 0,
-            t=self.t_,
-            loss_curve=tuple(self.loss_curve_),
-            logs=(),
-            validation_scores=(
-                tuple(self.validation_scores_) if self.early_stopping else None
-            ),
-            best_validation_score=(
-                self.best_validation_score_ or -np.inf if self.early_stopping else None
-            ),
-            best_loss=(
-                None
-                if self.early_stopping
-                else (np.inf if self.best_loss_ is None else self.best_loss_)
-            ),
-            best_state=None,
-            no_improvement_count=0,
-        )
-
-    # The epochs ----------------------------------------------------------------
-
-    def _train(
-        self, trainer, network, X, y, Y, sample_weight, progress, rng, seed, incremental
-    ):
-        """Run the epochs; return the progress and the callbacks' model."""
-        validation = None
-        if self.early_stopping and not incremental:
-            X, X_val, Y, Y_val, sample_weight, w_val = train_test_split(
-                X,
-                Y,
-                sample_weight,
-                random_state=rng,
-                test_size=self.validation_fraction,
-                stratify=None if network.output == "sigmoid" else y,
-            )
-            if X_val.shape[0] < 2:
-                raise ValueError(
-                    "The validation set is too small. Increase "
-                    "'validation_fraction' or the size of your dataset."
-                )
-            validation = X_val, Y_val, w_val
-
-        n_samples = X.shape[0]
-        batch_size = self._batch_size(n_samples)
-        W = sample_weight.astype(network.dtype)
-        data = None if sp.issparse(X) else trainer.put(X.astype(network.dtype), Y, W)
-
-        model = callbacks = optimizer = recorder = None
-        if self.callbacks or self.verbose >= 2:
-            keras = import_keras()
-            model = network.build_model(keras)
-            # Learning-rate callbacks read and set `model.optimizer.learning_rate`.
-            model.optimizer = optimizer = self._make_optimizer(keras)
-            model.stop_training = False
-            # Last, it sees the logs as the callbacks left them (Keras passes
-            # each callback a copy of the logs it is given).
-            recorder = keras.callbacks.History()
-            callbacks = keras.callbacks.CallbackList(
-                [*(self.callbacks or ()), recorder],
-                add_progbar=self.verbose >= 2,
-                model=model,
-                verbose=1,
-                epochs=1 if incremental else self.max_iter,
-                steps=-(-n_samples // batch_size),
-            )
-            callbacks.on_train_begin()
-
-        n_epochs = 1 if incremental else self.max_iter
-        learning_rate = float(self.learning_rate_init)
-        try:
-            for epoch in range(n_epochs):
-                position = progress.partial_fit_epochs if incremental else epoch
-                if self.learning_rate == "cosine":
-                    learning_rate = self._cosine_learning_rate(position)
-                if callbacks is not None:
-                    optimizer.learning_rate = learning_rate
-                    callbacks.on_epoch_begin(epoch)
-                    learning_rate = _rate_set_by_callbacks(optimizer, learning_rate)
-                batches, valid = self._epoch_batches(rng, n_samples, batch_size)
-                state, loss = self._run_epoch(
-                    trainer,
-                    progress,
-                    data,
-                    (X, Y, W),
-                    batches,
-                    valid,
-                    learning_rate,
-                    seed,
-                )
-                progress = self._end_of_epoch(
-                    network,
-                    trainer,
-                    progress,
-                    state,
-                    loss,
-                    n_samples,
-                    validation,
-                    incremental,
-                )
-                logs = progress.logs[-1]
-                if self.verbose == 1:
-                    print(f"Iteration {progress.n_iter}, loss = {loss:.8f}")
-                if callbacks is not None:
-                    assign(model, progress.state)
-                    callbacks.on_train_batch_end(batches.shape[0] - 1, logs)
-                    callbacks.on_epoch_end(epoch, logs)
-                    logs.update({k: v[-1] for k, v in recorder.history.items()})
-                    learning_rate = _rate_set_by_callbacks(optimizer, learning_rate)
-                    if model.stop_training:
-                        break
-                if progress.stop:
-                    break
-            else:
-                # A cosine schedule is meant to run its max_iter epochs.
-                if not incremental and self.learning_rate != "cosine":
-                    warnings.warn(
-                        f"Stochastic Optimizer: Maximum iterations ({self.max_iter})"
-                        " reached and the optimization hasn't converged yet.",
-                        ConvergenceWarning,
-                        stacklevel=6,  # the caller of fit
-                    )
-        except KeyboardInterrupt:
-            if progress.n_iter == 0:
-                raise
-            warnings.warn("Training interrupted by user.", stacklevel=6)
-
-        if callbacks is not None:
-            callbacks.on_train_end()
-            # A callback may have restored other weights into the model.
-            progress = dataclasses.replace(
-                progress,
-                state=dataclasses.replace(
-                    progress.state,
-                    trainable=[np.asarray(v.value) for v in model.trainable_variables],
-                    non_trainable=[
-                        np.asarray(v.value) for v in model.non_trainable_variables
-                    ],
-                ),
-            )
-        if progress.best_state is not None:
-            # The weights of the best validation score, as MLPClassifier keeps.
-            progress = dataclasses.replace(progress, state=progress.best_state)
-        if model is not None:
-            assign(model, progress.state)
-        return progress, model
-
-    def _run_epoch(self, trainer, progress, data, arrays, batches, valid, lr, seed):
-        """One epoch; return the new state and the mean training loss."""
-        common = {
-            "learning_rate": lr,
-            "alpha": self.alpha,
-            "seed": seed,
-            "epoch": progress.epochs_total,
-        }
-        if data is not None:
-            state, loss, _ = trainer.run_epoch(
-                progress.state, data, batches, valid, **common
-            )
-            return state.to_numpy(), loss
-        # Sparse X: a chunk of batches at a time, each chunk made dense. The
-        # chunks have one shape (the last padded with empty batches, which
-        # change nothing), so one compiled function serves them all.
-        X, Y, W = arrays
-        per_chunk = _SPARSE_CHUNK_VALUES // (batches.shape[1] * X.shape[1])
-        per_chunk = min(max(per_chunk, 1), batches.shape[0])
-        n_chunks = -(-batches.shape[0] // per_chunk)
-        padding = n_chunks * per_chunk - batches.shape[0]
-        batches = np.concatenate([batches, np.zeros_like(batches[:padding])])
-        valid = np.concatenate([valid, np.zeros_like(valid[:padding])])
-        state = progress.state
-        total_loss = total_weight = 0.0
-        for first in range(0, batches.shape[0], per_chunk):
-            rows = batches[first : first + per_chunk]
-            chunk = trainer.put(
-                X[rows.ravel()].toarray().astype(W.dtype),
-                Y[rows.ravel()],
-                W[rows.ravel()],
-            )
-            local = np.arange(rows.size, dtype=np.int32).reshape(rows.shape)
-            state, loss, weight = trainer.run_epoch(
-                state,
-                chunk,
-                local,
-                valid[first : first + per_chunk],
-                first_step=first,
-                **common,
-            )
-            if weight > 0:
-                total_loss += loss * weight
-                total_weight += weight
-        loss = total_loss / total_weight if total_weight > 0 else np.nan
-        return state.to_numpy(), loss
-
-    def _end_of_epoch(
-        self,
-        network,
-        trainer,
-        progress,
-        state,
-        loss,
-        n_samples,
-        validation,
-        incremental,
-    ):
-        """The progress after an epoch, with the stopping rule's verdict.
-
-        A diverged epoch (non-finite weights or loss) raises MLPClassifier's
-        error, but under early stopping after a sane epoch, where it does
-        what MLPClassifier does: its NaN validation score is recorded and
-        the best weights are kept (`_train`). Training stops there, as no
-        later epoch can start from finite weights.
-        """
-        diverged = not np.isfinite(loss) or not all(
-            np.isfinite(w).all() for w in state.trainable
-        )
-        epoch = progress.epochs_total + 1
-        if diverged and (validation is None or progress.best_state is None):
-            raise ValueError(
-                f"{_NON_FINITE_MESSAGE} Training diverged at epoch {epoch}; a "
-                "lower learning_rate_init may help."
-            )
-        logs = {"loss": loss}
-        changes = {
-            "state": state,
-            "n_iter": progress.n_iter + 1,
-            "epochs_total": epoch,
-            "partial_fit_epochs": progress.partial_fit_epochs + incremental,
-            "t": progress.t + n_samples,
-            "loss_curve": (*progress.loss_curve, loss),
-        }
-        count = progress.no_improvement_count
-        if validation is not None:
-            score, val_loss = (
-                (np.nan, np.nan)
-                if diverged
-                else _validation_scores(network, trainer, state, *validation)
-            )
-            logs["val_accuracy"] = score
-            logs["val_loss"] = val_loss
-            if self.verbose == 1:
-                print(f"Validation score: {score:f}")
-            best = progress.best_validation_score
-            count = count + 1 if score < best + self.tol else 0
-            changes["validation_scores"] = (*progress.validation_scores, score)
-            if score > best:
-                changes["best_validation_score"] = score
-                changes["best_state"] = state
-        elif progress.best_loss is not None:
-            if self.learning_rate != "cosine":
-                # The schedule decides the length: the training loss does not.
-                count = count + 1 if loss > progress.best_loss - self.tol else 0
-            changes["best_loss"] = min(progress.best_loss, loss)
-        changes["no_improvement_count"] = count
-        changes["logs"] = (*progress.logs, logs)
-        stop = count > self.n_iter_no_change and not incremental
-        if diverged:
-            warnings.warn(
-                f"Training diverged at epoch {epoch} (non-finite weights or "
-                "loss): stopped, keeping the weights of the best validation "
-                "score. A lower learning_rate_init may help.",
-                ConvergenceWarning,
-                stacklevel=7,  # the caller of fit
-            )
-            stop = True
-        elif stop and self.verbose == 1:
-            criterion = "Validation score" if validation else "Training loss"
-            print(
-                f"{criterion} did not improve more than tol={self.tol:f} for "
-                f"{self.n_iter_no_change} consecutive epochs. Stopping."
-            )
-        return dataclasses.replace(progress, stop=stop, **changes)
-
-    def _cosine_learning_rate(self, position):
-        """``learning_rate_init`` decayed over a cycle of ``max_iter`` epochs."""
-        progress = (position % self.max_iter) / self.max_iter
-        return self.learning_rate_init * 0.5 * (1 + np.cos(np.pi * progress))
 
     def _trainer(self, network):
         """The compiled trainer of this network, shared with its twins.
@@ -883,9 +490,8 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
         if name is None:
             return None, None
         from skdigits import augmentation
-        from skdigits._images import infer_image_shape
 
-        image_shape = infer_image_shape(n_features, self.image_shape)
+        image_shape = self._image_shape(n_features)
         distort = {
             "elastic": augmentation.elastic_distort,
             "affine": augmentation.affine_distort,
@@ -905,29 +511,8 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
 
         return augment, image_shape
 
-    def _batch_size(self, n_samples):
-        if self.batch_size == "auto":
-            return min(200, n_samples)
-        if self.batch_size > n_samples:
-            warnings.warn(
-                "Got `batch_size` less than 1 or larger than sample size. It is "
-                "going to be clipped",
-                stacklevel=7,
-            )
-        return min(self.batch_size, n_samples)
-
-    def _epoch_batches(self, rng, n_samples, batch_size):
-        """Sample indices of each batch, padded to full batches, and a mask."""
-        order = rng.permutation(n_samples) if self.shuffle else np.arange(n_samples)
-        n_batches = -(-n_samples // batch_size)
-        padded = np.zeros(n_batches * batch_size, dtype=np.int32)
-        padded[:n_samples] = order
-        valid = np.zeros(n_batches * batch_size, dtype=np.float32)
-        valid[:n_samples] = 1
-        return padded.reshape(n_batches, -1), valid.reshape(n_batches, -1)
-
     def _commit(
-        self, network, predictor, classes_, progress, model, rng, seed, continuing
+        self, network, predictor, classes_, record, model, rng, seed, continuing
     ):
         """Set every fitted attribute from the finished fit, at once.
 
@@ -940,38 +525,20 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
             live is not None
             and network.trainer_key() == self._fitted_network.trainer_key()
         ):
-            assign(live, progress.state)
             model = live
-        history = {k: list(v) for k, v in getattr(self, "history_", {}).items()}
-        if not continuing:
-            history = {}
-        for logs in progress.logs:
-            for name, value in logs.items():
-                history.setdefault(name, []).append(value)
+        if model is not None:
+            assign(model, record.state)
         fitted = {
             "classes_": classes_,
             "n_outputs_": network.n_outputs,
             "out_activation_": OUT_ACTIVATIONS[network.output],
-            "n_iter_": progress.n_iter,
-            "t_": progress.t,
-            "loss_": progress.loss_curve[-1] if progress.loss_curve else np.nan,
-            "loss_curve_": list(progress.loss_curve),
-            "best_loss_": progress.best_loss,
-            "validation_scores_": (
-                None
-                if progress.validation_scores is None
-                else list(progress.validation_scores)
-            ),
-            "best_validation_score_": progress.best_validation_score,
-            "history_": history,
-            **network.fitted_attributes(progress.state),
+            **record.attributes(),
+            **network.fitted_attributes(record.state),
+            "_record": record,
             "_fitted_network": network,
-            "_state": progress.state,
             "_predictor": predictor,
             "_random_state": rng,
             "_seed": seed,
-            "_epochs_total": progress.epochs_total,
-            "_partial_fit_epochs": progress.partial_fit_epochs,
             "_fitted_optimizer_key": self._optimizer_key(),
             "_model": model,
         }
@@ -1064,7 +631,9 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
             The predicted classes, or, for multilabel targets, the indicator
             matrix of the labels whose probability exceeds 0.5.
         """
-        labels = _labels(self._validated_log_proba(X), self._fitted_network.output)
+        labels = predicted_labels(
+            self._validated_log_proba(X), self._fitted_network.output
+        )
         return labels if labels.ndim == 2 else self.classes_[labels]
 
     # The Keras model -----------------------------------------------------------
@@ -1078,14 +647,14 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
         """
         model = self.__dict__.get("_model")
         if model is None:
-            if "_state" not in self.__dict__:
+            if "_record" not in self.__dict__:
                 raise AttributeError(
                     f"{type(self).__name__!r} object has no attribute 'model_'"
                 )
             keras = import_keras()
             network = self._fitted_network
             with enable_x64(network.dtype == "float64"):
-                model = network.build_model(keras, self._state)
+                model = network.build_model(keras, self._record.state)
             self._model = model
         return model
 
@@ -1118,41 +687,6 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
         tags.input_tags.allow_nan = False
         tags.classifier_tags.multi_label = True
         return tags
-
-
-def _rate_set_by_callbacks(optimizer, learning_rate: float) -> float:
-    """The optimizer's learning rate if a callback changed it, else the given one.
-
-    The optimizer holds the rate in float32; the rate given, a float, is kept
-    unless the optimizer's value differs from its float32 rounding.
-    """
-    rate = optimizer.learning_rate
-    current = float(np.asarray(getattr(rate, "value", rate)))
-    return learning_rate if current == float(np.float32(learning_rate)) else current
-
-
-def _labels(log_proba, output):
-    """Predictions from log-probabilities: label indices, or indicators."""
-    if output == "sigmoid":
-        return (log_proba > np.log(0.5)).astype(int)
-    return np.argmax(log_proba, axis=1)
-
-
-def _validation_scores(network, trainer, state, X, Y, sample_weight):
-    """Accuracy and mean loss of the network ``state`` on validation data."""
-    log_proba = network.predictor(state, trainer).log_proba(X)
-    if network.output == "sigmoid":
-        correct = np.all(_labels(log_proba, network.output) == Y, axis=1)
-        losses = -(Y * log_proba + (1 - Y) * np.log1p(-np.exp(log_proba))).sum(axis=1)
-    else:
-        correct = _labels(log_proba, network.output) == np.argmax(Y, axis=1)
-        losses = -(Y * log_proba).sum(axis=1)
-    if not np.sum(sample_weight) > 0:
-        sample_weight = None
-    return (
-        float(np.average(correct, weights=sample_weight)),
-        float(np.average(losses, weights=sample_weight)),
-    )
 
 
 def _hashable(value):

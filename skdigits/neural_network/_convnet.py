@@ -8,7 +8,7 @@ import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from skdigits._images import infer_image_shape
-from skdigits._keras import import_keras
+from skdigits._jax_runtime.keras import import_keras
 from skdigits.neural_network._base import BaseKerasClassifier
 from skdigits.neural_network._keras_network import KerasNetwork
 
@@ -321,6 +321,8 @@ class ConvNetClassifier(BaseKerasClassifier):
         self.class_weight = class_weight
 
     def _image_shape(self, n_features: int) -> tuple[int, int]:
+        """Square rows are square images; others one row of pixels (a 1-D
+        convolution), unless ``image_shape`` says otherwise."""
         if self.image_shape is not None or np.sqrt(n_features).is_integer():
             return infer_image_shape(n_features, self.image_shape)
         return (1, n_features)

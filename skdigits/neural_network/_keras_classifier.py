@@ -2,7 +2,7 @@
 
 from typing import ClassVar
 
-from skdigits._keras import import_keras
+from skdigits._jax_runtime.keras import import_keras
 from skdigits.neural_network._base import BaseKerasClassifier
 from skdigits.neural_network._keras_network import KerasNetwork
 

@@ -11,7 +11,7 @@ take the weights, the optimizer state, the learning rate and the L2 penalty
 as arguments, so a second fit of the same network (a grid search, a
 cross-validation) runs without tracing or compiling again, and different
 learning rates or penalties share one compiled function. The traced epoch
-is also kept on disk (``skdigits._program_cache``): a new process with a
+is also kept on disk (``skdigits._jax_runtime.program_cache``): a new process with a
 known network trains without importing Keras.
 """
 
@@ -23,8 +23,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from skdigits import _program_cache as program_cache
-from skdigits._keras import import_keras
+from skdigits._jax_runtime import program_cache
+from skdigits._jax_runtime.keras import import_keras
 from skdigits.neural_network._outputs import sample_losses
 
 
@@ -52,7 +52,7 @@ class Trainer:
     template (a model and an optimizer that are only traced, never mutated:
     their variables' values are passed in and returned, Keras' stateless
     API), exported with ``jax.export`` and kept on disk
-    (``skdigits._program_cache``); a later process loads it from there and
+    (``skdigits._jax_runtime.program_cache``); a later process loads it from there and
     never imports Keras to train. Each program is compiled once per process,
     from JAX's persistent compilation cache where it is on.
     """
@@ -436,7 +436,7 @@ def get_trainer(
     (the network up to its logits),
     ``optimizer_factory(keras)`` and ``augment(key, x)``, a pure JAX
     function of a PRNG key and a batch, build them on a cache miss. Made of
-    plain values (`skdigits._program_cache.canonical_key`), ``key`` also
+    plain values (`skdigits._jax_runtime.program_cache.canonical_key`), ``key`` also
     names the trainer's programs on disk, and must then determine them in
     any process with the same versions and skdigits source (else pass
     ``persistent=False``). The

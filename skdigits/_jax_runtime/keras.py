@@ -7,8 +7,8 @@ import sys
 import warnings
 from contextlib import contextmanager
 
-from skdigits._compilation_cache import enable_compilation_cache
-from skdigits._xla_threads import limit_xla_threads
+from skdigits._jax_runtime.compilation_cache import enable_compilation_cache
+from skdigits._jax_runtime.xla_threads import limit_xla_threads
 
 REQUIRED_BACKEND = "jax"
 
@@ -19,16 +19,15 @@ def import_jax():
     The first call, before JAX compiles anything for skdigits (it reads the
     cache's setting at its first compilation, and the thread count when it
     starts its CPU client), switches on skdigits' persistent compilation
-    cache (``skdigits._compilation_cache``) and keeps XLA's CPU threads within
-    the process's ``OMP_NUM_THREADS`` (``skdigits._xla_threads``: joblib's and
-    Dask's workers are given one). It leaves numpy's and Python's global
-    random states as they were: JAX draws from numpy's global generator when
-    it is imported (``jax/_src/clusters/k8s_cluster.py``), and a fit must not
-    touch them.
+    cache (`compilation_cache`) and keeps XLA's CPU threads within the
+    process's ``OMP_NUM_THREADS`` (`xla_threads`: joblib's and Dask's workers
+    are given one). It leaves numpy's and Python's global random states as
+    they were: JAX draws from numpy's global generator when it is imported
+    (``jax/_src/clusters/k8s_cluster.py``), and a fit must not touch them.
 
-    Training needs no Keras when its program is on disk
-    (``skdigits._program_cache``), but a Keras on another backend is refused
-    all the same, as `import_keras` refuses it.
+    Training needs no Keras when its program is on disk (`program_cache`),
+    but a Keras on another backend is refused all the same, as `import_keras`
+    refuses it.
     """
     global _jax_configured
     if "keras" in sys.modules or _chosen_backend() != REQUIRED_BACKEND:

@@ -1,6 +1,6 @@
 """Traced training programs kept on disk, so that a new process need not trace.
 
-JAX's persistent compilation cache (``skdigits._compilation_cache``) keeps
+JAX's persistent compilation cache (``skdigits._jax_runtime.compilation_cache``) keeps
 the compiled code of a network's epoch, but a new process must still import
 Keras, build the network and trace the epoch (Keras' layers, the gradient,
 the optimizer's update) to find that code: 1.5 s of a fresh process's first
@@ -43,7 +43,7 @@ from pathlib import Path
 import numpy as np
 
 from skdigits._atomic_write import atomic_write, remove_stale_partial_files
-from skdigits._compilation_cache import compilation_cache_dir
+from skdigits._jax_runtime.compilation_cache import compilation_cache_dir
 
 MAX_ENTRIES = 1000  # an epoch program is 20 to 100 kB
 FORMAT = 1  # the layout of an entry
@@ -81,7 +81,7 @@ def fingerprint() -> str:
             "format": FORMAT,
             "python": sys.version,
             **versions,
-            "skdigits": source_digest(Path(__file__).parent),
+            "skdigits": source_digest(Path(__file__).parents[1]),  # the package
         },
         sort_keys=True,
     )

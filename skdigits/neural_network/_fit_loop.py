@@ -1,0 +1,294 @@
+"""The epochs of one fit: batches, schedule, stopping rule and callbacks.
+
+`FitLoop.run` takes the record a fit starts from (`_fit_record`) and returns
+the record it ends on. Each epoch is one call of the network's compiled
+program (`_training.Trainer`); around it, the learning-rate schedule
+(`_schedules`) gives the epoch's rate, the stopping rule (`_stopping`)
+judges the epoch, and the Keras callbacks (`_keras_callbacks`) see it.
+
+An interrupt (``KeyboardInterrupt``) after one or more epochs ends the loop
+with the epochs already trained, as MLPClassifier does; one before the first
+epoch, or any error, propagates, and the estimator undoes the fit.
+"""
+
+import dataclasses
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+
+from skdigits.neural_network._fit_record import FitRecord
+from skdigits.neural_network._keras_callbacks import KerasCallbacks, NoCallbacks
+
+# Sparse training data are made dense a chunk of batches at a time, of at most
+# this many values (32 MiB in float32), never as a whole.
+_SPARSE_CHUNK_VALUES = 2**23
+
+NON_FINITE_MESSAGE = (
+    "Solver produced non-finite parameter weights. The input data may contain "
+    "large values and need to be preprocessed."
+)
+
+
+@dataclass
+class FitLoop:
+    """How one fit runs its epochs: the estimator's parameters, resolved.
+
+    ``schedule`` is a learning-rate schedule (`_schedules`); ``stopping`` is
+    the stopping rule's verdict, held by the record; ``make_optimizer(keras)``
+    builds the optimizer the callbacks see.
+    """
+
+    trainer: object
+    network: object
+    schedule: object
+    make_optimizer: Callable
+    seed: int
+    incremental: bool
+    max_iter: int
+    batch_size: int | str
+    alpha: float
+    shuffle: bool
+    verbose: int
+    early_stopping: bool
+    validation_fraction: float
+    tol: float
+    n_iter_no_change: float
+    callbacks: list | None
+
+    def run(self, record: FitRecord, X, y, Y, sample_weight, rng):
+        """Run the epochs from ``record``; return the last record and the
+        callbacks' Keras model (None without callbacks)."""
+        network = self.network
+        validation = None
+        if self.early_stopping and not self.incremental:
+            X, X_val, Y, Y_val, sample_weight, w_val = train_test_split(
+                X,
+                Y,
+                sample_weight,
+                random_state=rng,
+                test_size=self.validation_fraction,
+                stratify=None if network.output == "sigmoid" else y,
+            )
+            if X_val.shape[0] < 2:
+                raise ValueError(
+                    "The validation set is too small. Increase "
+                    "'validation_fraction' or the size of your dataset."
+                )
+            validation = X_val, Y_val, w_val
+
+        n_samples = X.shape[0]
+        batch_size = self._batch_size(n_samples)
+        W = sample_weight.astype(network.dtype)
+        data = (
+            None if sp.issparse(X) else self.trainer.put(X.astype(network.dtype), Y, W)
+        )
+        n_epochs = 1 if self.incremental else self.max_iter
+        callbacks = self._callbacks(n_epochs, -(-n_samples // batch_size))
+        callbacks.on_train_begin()
+
+        learning_rate = float(self.schedule.learning_rate_init)
+        try:
+            for epoch in range(n_epochs):
+                position = record.partial_fit_epochs if self.incremental else epoch
+                learning_rate = self.schedule.rate(position, learning_rate)
+                learning_rate = callbacks.on_epoch_begin(epoch, learning_rate)
+                batches, valid = self._epoch_batches(rng, n_samples, batch_size)
+                state, loss = self._run_epoch(
+                    record, data, (X, Y, W), batches, valid, learning_rate
+                )
+                record = self._end_of_epoch(record, state, loss, n_samples, validation)
+                if self.verbose == 1:
+                    print(f"Iteration {record.n_iter}, loss = {loss:.8f}")
+                learning_rate, asked_to_stop = callbacks.on_epoch_end(
+                    epoch, record.logs[-1], record.state, len(batches), learning_rate
+                )
+                if asked_to_stop or record.stop:
+                    break
+            else:
+                if not self.incremental and not self.schedule.sets_the_length:
+                    warnings.warn(
+                        f"Stochastic Optimizer: Maximum iterations ({self.max_iter})"
+                        " reached and the optimization hasn't converged yet.",
+                        ConvergenceWarning,
+                        stacklevel=6,  # the caller of fit
+                    )
+        except KeyboardInterrupt:
+            if record.n_iter == 0:
+                raise
+            warnings.warn("Training interrupted by user.", stacklevel=6)
+
+        # A callback may have restored other weights into its model.
+        record = dataclasses.replace(record, state=callbacks.on_train_end(record.state))
+        if record.best_state is not None:
+            # The weights of the best validation score, as MLPClassifier keeps.
+            record = dataclasses.replace(record, state=record.best_state)
+        return record, callbacks.model
+
+    def _callbacks(self, n_epochs, steps):
+        if not (self.callbacks or self.verbose >= 2):
+            return NoCallbacks()
+        from skdigits._jax_runtime.keras import import_keras
+
+        keras = import_keras()
+        return KerasCallbacks(
+            keras,
+            self.network,
+            self.make_optimizer(keras),
+            self.callbacks or (),
+            progbar=self.verbose >= 2,
+            epochs=n_epochs,
+            steps=steps,
+        )
+
+    def _run_epoch(self, record, data, arrays, batches, valid, learning_rate):
+        """One epoch; return the new state and the mean training loss."""
+        common = {
+            "learning_rate": learning_rate,
+            "alpha": self.alpha,
+            "seed": self.seed,
+            "epoch": record.epochs_total,
+        }
+        if data is not None:
+            state, loss, _ = self.trainer.run_epoch(
+                record.state, data, batches, valid, **common
+            )
+            return state.to_numpy(), loss
+        # Sparse X: a chunk of batches at a time, each chunk made dense. The
+        # chunks have one shape (the last padded with empty batches, which
+        # change nothing), so one compiled function serves them all.
+        X, Y, W = arrays
+        per_chunk = _SPARSE_CHUNK_VALUES // (batches.shape[1] * X.shape[1])
+        per_chunk = min(max(per_chunk, 1), batches.shape[0])
+        n_chunks = -(-batches.shape[0] // per_chunk)
+        padding = n_chunks * per_chunk - batches.shape[0]
+        batches = np.concatenate([batches, np.zeros_like(batches[:padding])])
+        valid = np.concatenate([valid, np.zeros_like(valid[:padding])])
+        state = record.state
+        total_loss = total_weight = 0.0
+        for first in range(0, batches.shape[0], per_chunk):
+            rows = batches[first : first + per_chunk]
+            chunk = self.trainer.put(
+                X[rows.ravel()].toarray().astype(W.dtype),
+                Y[rows.ravel()],
+                W[rows.ravel()],
+            )
+            local = np.arange(rows.size, dtype=np.int32).reshape(rows.shape)
+            state, loss, weight = self.trainer.run_epoch(
+                state,
+                chunk,
+                local,
+                valid[first : first + per_chunk],
+                first_step=first,
+                **common,
+            )
+            if weight > 0:
+                total_loss += loss * weight
+                total_weight += weight
+        loss = total_loss / total_weight if total_weight > 0 else np.nan
+        return state.to_numpy(), loss
+
+    def _end_of_epoch(self, record, state, loss, n_samples, validation):
+        """The record after an epoch, with the stopping rule's verdict.
+
+        A diverged epoch (non-finite weights or loss) raises MLPClassifier's
+        error, but under early stopping after a sane epoch, where it does
+        what MLPClassifier does: its NaN validation score is recorded and
+        the best weights are kept. Training stops there, as no later epoch
+        can start from finite weights.
+        """
+        diverged = not np.isfinite(loss) or not all(
+            np.isfinite(w).all() for w in state.trainable
+        )
+        epoch = record.epochs_total + 1
+        if diverged and (validation is None or record.best_state is None):
+            raise ValueError(
+                f"{NON_FINITE_MESSAGE} Training diverged at epoch {epoch}; a "
+                "lower learning_rate_init may help."
+            )
+        logs = {"loss": loss}
+        score = None
+        if validation is not None:
+            score, val_loss = (
+                (np.nan, np.nan)
+                if diverged
+                else validation_scores(self.network, self.trainer, state, *validation)
+            )
+            logs["val_accuracy"] = score
+            logs["val_loss"] = val_loss
+            if self.verbose == 1:
+                print(f"Validation score: {score:f}")
+        stopping = record.stopping.after_epoch(loss, score)
+        record = record.after_epoch(
+            state=state,
+            loss=loss,
+            logs=logs,
+            stopping=stopping,
+            n_samples=n_samples,
+            incremental=self.incremental,
+        )
+        stop = stopping.should_stop and not self.incremental
+        if diverged:
+            warnings.warn(
+                f"Training diverged at epoch {epoch} (non-finite weights or "
+                "loss): stopped, keeping the weights of the best validation "
+                "score. A lower learning_rate_init may help.",
+                ConvergenceWarning,
+                stacklevel=7,  # the caller of fit
+            )
+            stop = True
+        elif stop and self.verbose == 1:
+            print(
+                f"{stopping.criterion} did not improve more than tol={self.tol:f} "
+                f"for {self.n_iter_no_change} consecutive epochs. Stopping."
+            )
+        return dataclasses.replace(record, stop=stop)
+
+    def _batch_size(self, n_samples):
+        if self.batch_size == "auto":
+            return min(200, n_samples)
+        if self.batch_size > n_samples:
+            warnings.warn(
+                "Got `batch_size` less than 1 or larger than sample size. It is "
+                "going to be clipped",
+                stacklevel=7,
+            )
+        return min(self.batch_size, n_samples)
+
+    def _epoch_batches(self, rng, n_samples, batch_size):
+        """Sample indices of each batch, padded to full batches, and a mask."""
+        order = rng.permutation(n_samples) if self.shuffle else np.arange(n_samples)
+        n_batches = -(-n_samples // batch_size)
+        padded = np.zeros(n_batches * batch_size, dtype=np.int32)
+        padded[:n_samples] = order
+        valid = np.zeros(n_batches * batch_size, dtype=np.float32)
+        valid[:n_samples] = 1
+        return padded.reshape(n_batches, -1), valid.reshape(n_batches, -1)
+
+
+def predicted_labels(log_proba, output):
+    """Predictions from log-probabilities: label indices, or indicators."""
+    if output == "sigmoid":
+        return (log_proba > np.log(0.5)).astype(int)
+    return np.argmax(log_proba, axis=1)
+
+
+def validation_scores(network, trainer, state, X, Y, sample_weight):
+    """Accuracy and mean loss of the network ``state`` on validation data."""
+    log_proba = network.predictor(state, trainer).log_proba(X)
+    if network.output == "sigmoid":
+        correct = np.all(predicted_labels(log_proba, network.output) == Y, axis=1)
+        losses = -(Y * log_proba + (1 - Y) * np.log1p(-np.exp(log_proba))).sum(axis=1)
+    else:
+        correct = predicted_labels(log_proba, network.output) == np.argmax(Y, axis=1)
+        losses = -(Y * log_proba).sum(axis=1)
+    if not np.sum(sample_weight) > 0:
+        sample_weight = None
+    return (
+        float(np.average(correct, weights=sample_weight)),
+        float(np.average(losses, weights=sample_weight)),
+    )
