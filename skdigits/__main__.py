@@ -223,7 +223,7 @@ def build_parser() -> argparse.ArgumentParser:
         default="relu",
         help="relu (ReluSoftmaxClassifier, the default), sigmoid "
         "(SigmoidNetClassifier) or convnet (ConvNetClassifier, the most accurate; "
-        "its first training takes about 15 minutes on two cores); or a fitted "
+        "trained once, with progress, then cached); or a fitted "
         "classifier of 784 MNIST pixels, saved with pickle, joblib or skops "
         "(.skops), where unpickling runs code from the file, so load only files "
         "you trust (./relu for a file of that name)",

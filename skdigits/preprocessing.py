@@ -109,8 +109,9 @@ class DigitNormalizer(TransformerMixin, BaseEstimator):
     """Digit images of any size and polarity to MNIST's format.
 
     Each image goes through MNIST's own procedure (LeCun et al.): its ink is
-    cropped, scaled into a 20x20 box keeping its aspect ratio (anti-aliased),
-    and centred by its centre of mass in a 28x28 field. Before that, what
+    cropped, scaled into a 20x20 box keeping its aspect ratio (anti-aliased
+    when shrunk, sharp when enlarged), and centred by its centre of mass in
+    a 28x28 field. Before that, what
     scans and photos need: the ink is found whatever its polarity ("auto":
     the paper is what the image's border mostly is), uneven paper is
     flattened, and noise specks are dropped while a stroke broken in two is

@@ -1,15 +1,15 @@
 """Traced training programs kept on disk, so that a new process need not trace.
 
-JAX's persistent compilation cache (``skdigits._jax_runtime.compilation_cache``) keeps
-the compiled code of a network's epoch, but a new process must still import
-Keras, build the network and trace the epoch (Keras' layers, the gradient,
-the optimizer's update) to find that code: 1.5 s of a fresh process's first
-fit here (Keras' import 1.1 s, the model 0.15 s, tracing and lowering 0.3
-s), paid again by every joblib and Dask worker. skdigits therefore also keeps
-the traced program: the epoch exported with ``jax.export`` (serialized
-StableHLO, which JAX documents as stable across processes), and the
-optimizer's initial state. A new process loads them and trains without
-importing Keras; the compiled code still comes from JAX's cache.
+JAX's persistent compilation cache (`compilation_cache`) keeps the compiled
+code of a network's epoch, but a new process must still import Keras, build
+the network and trace the epoch (Keras' layers, the gradient, the optimizer's
+update) to find that code: most of a fresh process's first fit
+(benchmarks/README.md), paid again by every joblib and Dask worker. skdigits
+therefore also keeps the traced program: the epoch exported with
+``jax.export`` (serialized StableHLO, which JAX documents as stable across
+processes), and the optimizer's initial state. A new process loads them and
+trains without importing Keras; the compiled code still comes from JAX's
+cache.
 
 Every process runs the exported program, the one that traces it too, so a
 fit gives the same bits whichever process traced first.

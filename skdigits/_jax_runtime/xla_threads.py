@@ -12,11 +12,10 @@ in a way that depends on their number, so the same fit gave other bits on one
 thread than on two (measured with jaxlib 0.4.30 to 0.8.1: a ``random_state``
 fitted in a joblib worker, on one thread, did not give the model fitted in
 the main process). There XLA is given one thread, whatever the budget, so
-that a fit is the same in any process and with any ``n_jobs``. On two cores
-that costs little: 10 epochs of 784-128-10 on 8,000 images took 1.15 s on one
-thread against 1.47 s on two with jaxlib 0.4.30, 0.90 s against 0.85 s with
-0.6.2. From 0.8.2 a fit's bits do not depend on the number of threads
-(measured with 0.8.2, 0.8.3, 0.9.2 and 0.10.2).
+that a fit is the same in any process and with any ``n_jobs``; on two cores
+that costs little (benchmarks/README.md). From 0.8.2 a fit's bits do not
+depend on the number of threads (measured with 0.8.2, 0.8.3, 0.9.2 and
+0.10.2).
 """
 
 import os

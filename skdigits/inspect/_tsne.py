@@ -5,13 +5,8 @@ from sklearn.utils import check_random_state
 
 from skdigits.inspect._images import plain_text
 
-# Tuned on the 10,000 MNIST test images on a 2-core machine, by the time
-# and the 5-fold accuracy of a 10-nearest-neighbour classifier on the 2-D
-# points (scikit-learn's defaults after PCA to 50: 23.7 s, 0.951):
-#   PCA 50, perplexity 30, 500 iterations, angle 0.5:  18.7 s, 0.950
-#   PCA 50, perplexity 30, 500 iterations, angle 0.8:  12.5 s, 0.950
-#   PCA 30, perplexity 20, 400 iterations, angle 0.8:  10.4 s, 0.953
-#   PCA 30, perplexity 15, 350 iterations, angle 0.8:   8.2 s, 0.955
+# Tuned on the 10,000 MNIST test images, by the time and the accuracy of a
+# 10-nearest-neighbour classifier on the 2-D points (benchmarks/README.md).
 # A smaller perplexity keeps fewer neighbours (cheaper attraction) and, for
 # digits, tighter clusters; angle 0.8 coarsens the Barnes-Hut repulsion.
 _PCA_COMPONENTS = 30
@@ -37,8 +32,8 @@ def tsne_embedding(
     digit images and makes the neighbour search cheap; scikit-learn's
     Barnes-Hut t-SNE, started from the PCA's first two components with the
     "auto" learning rate, then converges in ``max_iter`` iterations. The
-    defaults embed the 10,000 MNIST test images in about 9 s on 2 cores,
-    with a 10-nearest-neighbour accuracy of 0.95 on the 2-D points.
+    defaults were chosen on the 10,000 MNIST test images, for their time and
+    the 10-nearest-neighbour accuracy of the 2-D points (benchmarks/).
 
     Parameters
     ----------

@@ -135,8 +135,7 @@ def initial_weights(spec: NetworkSpec, seed: int) -> list[np.ndarray]:
     """Glorot-uniform kernels and zero biases, as Keras' Dense layers start.
 
     Drawn with numpy from ``seed``: Keras' initializers would compile a JAX
-    random program per shape, in every new process (measured: 0.7 s of a
-    3.4 s cold fit on load_digits).
+    random program per shape, in every new process (benchmarks/README.md).
     """
     sizes = [spec.n_features, *spec.hidden_layer_sizes, spec.n_outputs]
     weights = []
