@@ -1,13 +1,16 @@
 """ConvNetClassifier on the real MNIST: every figure of its issue, in one run.
 
     python benchmarks/convnet_mnist.py [--params '{"max_iter": 60}']
-        [--committee 3] [--save model.pkl | --load model.pkl] [--n-strings 200]
+        [--random-state 0] [--committee 3] [--n-strings 200]
+        [--save model.pkl | --load model.pkl [more.pkl ...]]
 
-Fits ``ConvNetClassifier(random_state=0, **params)`` (the defaults unless
+Fits ``ConvNetClassifier(random_state=R, **params)`` (the defaults unless
 ``--params`` says otherwise) on the 60,000 MNIST training images (pixels /
 255), in this fresh process, timed; or loads a model saved by an earlier run.
-``--committee N`` fits N of them instead (``random_state`` 0 to N - 1) and
-averages their probabilities, as scikit-learn's soft ``VotingClassifier``.
+``--committee N`` fits N of them instead (``random_state`` R to R + N - 1)
+and averages their probabilities, as scikit-learn's soft
+``VotingClassifier``; ``--load`` with several files makes that committee of
+models saved by earlier runs (each run's ``fit_s`` adds up to its fit).
 Then prints, as JSON lines:
 
 - the MNIST test accuracy, and the share of test images it must reject
@@ -32,6 +35,7 @@ import numpy as np
 from sklearn.base import clone
 from sklearn.datasets import load_digits
 from sklearn.ensemble import VotingClassifier
+from sklearn.frozen import FrozenEstimator
 
 from skdigits import ConvNetClassifier
 from skdigits.datasets import fetch_mnist, make_digit_strings
@@ -58,7 +62,8 @@ def main(argv=None) -> None:
     parser.add_argument("--params", type=json.loads, default={})
     parser.add_argument("--committee", type=int, default=1)
     parser.add_argument("--save", default=None)
-    parser.add_argument("--load", default=None)
+    parser.add_argument("--load", nargs="+", default=None)
+    parser.add_argument("--random-state", type=int, default=0)
     parser.add_argument("--n-strings", type=int, default=200)
     args = parser.parse_args(argv)
     warnings.filterwarnings("ignore")
@@ -69,15 +74,26 @@ def main(argv=None) -> None:
     X_test = (X_test / 255).astype(np.float32)
 
     if args.load:
-        with open(args.load, "rb") as file:
-            model = pickle.load(file)
+        models = []
+        for path in args.load:
+            with open(path, "rb") as file:
+                models.append(pickle.load(file))
+        model = models[0]
+        if len(models) > 1:
+            # Fitted already: FrozenEstimator's fit does nothing.
+            model = VotingClassifier(
+                [(f"model{i}", FrozenEstimator(m)) for i, m in enumerate(models)],
+                voting="soft",
+            ).fit(X_test[:100], y_test[:100])
     else:
-        model = ConvNetClassifier(random_state=0, **args.params)
+        model = ConvNetClassifier(random_state=args.random_state, **args.params)
         if args.committee > 1:
             model = VotingClassifier(
                 [
                     (f"seed{seed}", clone(model).set_params(random_state=seed))
-                    for seed in range(args.committee)
+                    for seed in range(
+                        args.random_state, args.random_state + args.committee
+                    )
                 ],
                 voting="soft",
             )
@@ -85,6 +101,7 @@ def main(argv=None) -> None:
         model.fit(X_train, y_train)
         report(
             params=args.params,
+            random_state=args.random_state,
             committee=args.committee,
             fit_s=round(time.perf_counter() - start, 1),
         )

@@ -23,6 +23,7 @@ from sklearn.model_selection import train_test_split
 
 from skdigits.neural_network._fit_record import FitRecord
 from skdigits.neural_network._keras_callbacks import KerasCallbacks, NoCallbacks
+from skdigits.neural_network._training import run_in_blocks
 
 # Sparse training data are made dense a chunk of batches at a time, of at most
 # this many values (32 MiB in float32), never as a whole.
@@ -158,38 +159,25 @@ class FitLoop:
                 record.state, data, batches, valid, **common
             )
             return state.to_numpy(), loss
-        # Sparse X: a chunk of batches at a time, each chunk made dense. The
-        # chunks have one shape (the last padded with empty batches, which
-        # change nothing), so one compiled function serves them all.
+        # Sparse X: a chunk of batches at a time, each chunk made dense.
         X, Y, W = arrays
         per_chunk = _SPARSE_CHUNK_VALUES // (batches.shape[1] * X.shape[1])
         per_chunk = min(max(per_chunk, 1), batches.shape[0])
-        n_chunks = -(-batches.shape[0] // per_chunk)
-        padding = n_chunks * per_chunk - batches.shape[0]
-        batches = np.concatenate([batches, np.zeros_like(batches[:padding])])
-        valid = np.concatenate([valid, np.zeros_like(valid[:padding])])
-        state = record.state
-        total_loss = total_weight = 0.0
-        for first in range(0, batches.shape[0], per_chunk):
-            rows = batches[first : first + per_chunk]
+
+        def run_chunk(state, first, rows, rows_valid):
             chunk = self.trainer.put(
                 X[rows.ravel()].toarray().astype(W.dtype),
                 Y[rows.ravel()],
                 W[rows.ravel()],
             )
             local = np.arange(rows.size, dtype=np.int32).reshape(rows.shape)
-            state, loss, weight = self.trainer.run_epoch(
-                state,
-                chunk,
-                local,
-                valid[first : first + per_chunk],
-                first_step=first,
-                **common,
+            return self.trainer.run_epoch(
+                state, chunk, local, rows_valid, first_step=first, **common
             )
-            if weight > 0:
-                total_loss += loss * weight
-                total_weight += weight
-        loss = total_loss / total_weight if total_weight > 0 else np.nan
+
+        state, loss, _ = run_in_blocks(
+            record.state, batches, valid, per_chunk, run_chunk
+        )
         return state.to_numpy(), loss
 
     def _end_of_epoch(self, record, state, loss, n_samples, validation):

@@ -348,30 +348,21 @@ class Trainer:
         """
         k = self._steps_per_call
         if k is not None and batches.shape[0] > k:
-            n_calls = -(-batches.shape[0] // k)
-            padding = n_calls * k - batches.shape[0]
-            batches = np.concatenate(
-                [batches, np.zeros_like(batches[:1].repeat(padding, 0))]
-            )
-            valid = np.concatenate([valid, np.zeros_like(valid[:1].repeat(padding, 0))])
-            total_loss = total_weight = 0.0
-            for first in range(0, batches.shape[0], k):
-                state, loss, weight = self.run_epoch(
+
+            def run_block(state, first, block, block_valid):
+                return self.run_epoch(
                     state,
                     data,
-                    batches[first : first + k],
-                    valid[first : first + k],
+                    block,
+                    block_valid,
                     learning_rate,
                     alpha,
                     seed,
                     epoch,
                     first_step + first,
                 )
-                if weight > 0:
-                    total_loss += loss * weight
-                    total_weight += weight
-            mean = float(total_loss / total_weight) if total_weight > 0 else np.nan
-            return state, mean, float(total_weight)
+
+            return run_in_blocks(state, batches, valid, k, run_block)
         # numpy arguments, which the compiled function takes as they are: a
         # jnp.asarray of each would dispatch a conversion of its own (7 an
         # epoch, a quarter of a 200-epoch fit on load_digits, measured).
@@ -470,3 +461,33 @@ def get_trainer(
                 jax.clear_caches()
         _trainers.move_to_end(key)
         return trainer
+
+
+def run_in_blocks(state, batches, valid, per_block: int, run_block: Callable):
+    """Run ``batches`` a block of ``per_block`` at a time, through
+    ``run_block(state, first, block, block_valid) -> (state, loss, weight)``.
+
+    The last block is padded with empty batches, which change nothing, so
+    that one compiled program serves every block. Returns the state, the
+    mean loss weighted by the samples' weights (NaN if none weighs), and the
+    weight seen.
+    """
+    n_blocks = -(-batches.shape[0] // per_block)
+    padding = n_blocks * per_block - batches.shape[0]
+    batches = np.concatenate(
+        [batches, np.zeros((padding, batches.shape[1]), batches.dtype)]
+    )
+    valid = np.concatenate([valid, np.zeros((padding, valid.shape[1]), valid.dtype)])
+    total_loss = total_weight = 0.0
+    for first in range(0, batches.shape[0], per_block):
+        state, loss, weight = run_block(
+            state,
+            first,
+            batches[first : first + per_block],
+            valid[first : first + per_block],
+        )
+        if weight > 0:
+            total_loss += loss * weight
+            total_weight += weight
+    mean = float(total_loss / total_weight) if total_weight > 0 else np.nan
+    return state, mean, float(total_weight)
