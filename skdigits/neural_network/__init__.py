@@ -1,4 +1,29 @@
-"""Keras-backed neural-network classifiers with scikit-learn's API."""
+"""Keras-backed neural-network classifiers with scikit-learn's API.
+
+The estimators are thin: each says what its network is, and one engine
+trains them all. A map of the engine, module by module:
+
+- `_base`: ``BaseKerasClassifier``, the scikit-learn face: parameters,
+  ``fit``/``partial_fit`` as a transaction, prediction, pickling, tags;
+- `_targets`: targets, classes and sample weights, as plain functions;
+- `_fit_loop`: ``FitLoop``, the epochs of one fit, with
+  `_schedules` (the learning rate of each epoch), `_stopping` (when to
+  stop, MLPClassifier's rule) and `_keras_callbacks` (the one bridge to
+  Keras callbacks);
+- `_fit_record`: ``FitRecord``, what a fit has produced, replaced whole each
+  epoch; the fitted attributes are set from it, at once;
+- `_training`: ``Trainer``, a network's compiled epoch program (traced from
+  Keras once, exported and kept on disk);
+- `_inference`: prediction without Keras, in numpy for dense networks or
+  as an exported JAX program;
+- `_network` (the dense networks' ``NetworkSpec``), `_keras_network` (any
+  Keras model, ``KerasNetwork``) and `_outputs` (output layers, losses);
+- the estimators: `_sigmoid_net`, `_relu_softmax`, `_keras_classifier`,
+  `_convnet`.
+
+JAX and Keras themselves are imported and configured in
+``skdigits._jax_runtime``.
+"""
 
 from skdigits.neural_network._convnet import ConvNetClassifier
 from skdigits.neural_network._keras_classifier import KerasClassifier

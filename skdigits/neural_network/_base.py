@@ -1,15 +1,8 @@
 """The scikit-learn face of skdigits' Keras-backed classifiers.
 
 A subclass says what its network is (`_make_network`); this class checks the
-parameters and the data, and hands the rest to the modules of the engine:
-
-- `_targets`: targets, classes and sample weights, as plain functions;
-- `_fit_loop`: the epochs, with a learning-rate schedule (`_schedules`), a
-  stopping rule (`_stopping`) and Keras callbacks (`_keras_callbacks`);
-- `_fit_record`: the record of a fit, from which the fitted attributes are
-  set, all at once;
-- `_training`: the compiled epoch program; `_inference`: prediction without
-  Keras; `_network` and `_keras_network`: the networks.
+parameters and the data, and hands the rest to the engine's modules (a map
+of them: ``skdigits/neural_network/__init__.py``).
 
 A fit is a transaction. It works on local copies and assigns the fitted
 attributes at its end, in one step, so that a fit that fails (bad input, a
@@ -36,9 +29,7 @@ from sklearn.utils._param_validation import (
     Options,
     StrOptions,
 )
-from sklearn.utils.multiclass import (
-    unique_labels,
-)
+from sklearn.utils.multiclass import unique_labels
 from sklearn.utils.validation import (
     _check_sample_weight,
     check_is_fitted,

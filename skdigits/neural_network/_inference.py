@@ -1,10 +1,17 @@
-"""Prediction of a fitted dense network, in numpy: no Keras, no JAX.
+"""Prediction of a fitted network, without Keras.
 
-The products run in float32, the network's precision (in float64 only for a
-``dtype="float64"`` network on float64 input: float64 products take twice
-the time and a float32 network has nothing more to give), and the
-log-probabilities are computed from the logits in the input's dtype, so that
-float64 probabilities sum to one to float64's precision.
+Two predictors, each with ``log_proba(X)`` for validated X (dense or CSR):
+
+- `DensePredictor`, for the dense networks (`_network.NetworkSpec`): numpy,
+  no JAX either. The products run in float32, the network's precision (in
+  float64 only for a ``dtype="float64"`` network on float64 input: float64
+  products take twice the time and a float32 network has nothing more to
+  give), and the log-probabilities are computed from the logits in the
+  input's dtype, so that float64 probabilities sum to one to float64's
+  precision.
+- `ExportedPredictor`, for any other network (`_keras_network.KerasNetwork`):
+  its logits as an exported JAX program (`_training.Trainer.inference_program`),
+  with the weights as arguments.
 
 The same input gives the same output bits whatever the process and its
 thread budget (a joblib or Dask worker has one thread, a script every
@@ -18,6 +25,7 @@ another batch agrees to rounding (about 1e-6 relative), as a BLAS may sum a
 row differently by its place in a chunk.
 """
 
+import hashlib
 import os
 import threading
 
@@ -28,6 +36,8 @@ from skdigits.neural_network._outputs import log_probabilities
 
 # Values of X in a chunk of rows: 334 rows of MNIST's 784 pixels, 4096 of
 # load_digits' 64. Fixed whatever the thread budget, so that the bits are.
+# An exported program's chunks are padded to a power of two rows, so that a
+# few batch sizes are compiled, whatever the number of rows asked.
 CHUNK_VALUES = 2**18
 
 _HIDDEN_ACTIVATIONS = {"relu": lambda x: np.maximum(x, 0, out=x)}
@@ -108,3 +118,75 @@ def _after_fork_in_child() -> None:
 
 
 os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+# The compiled prediction of each exported program, shared by the predictors
+# of the same network (the fits of a search), by the program's digest.
+_calls: dict[str, object] = {}
+_calls_lock = threading.Lock()
+
+
+class ExportedPredictor:
+    """The log-probabilities of a network run as an exported JAX program.
+
+    Rows go through in chunks padded to a power of two (a program is
+    compiled for each size, once per process), so that a prediction
+    compiles at most a few times whatever the number of rows. Pickles
+    without JAX objects.
+    """
+
+    def __init__(self, program: bytes, batch, trainable, non_trainable, output):
+        self.program = program
+        self.batch = batch
+        self.trainable = [np.asarray(v) for v in trainable]
+        self.non_trainable = [np.asarray(v) for v in non_trainable]
+        self.output = output
+        self.digest = hashlib.sha256(program).hexdigest()
+
+    def __getstate__(self):
+        return {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
+
+    def _call(self):
+        call = _calls.get(self.digest)
+        if call is None:
+            import jax
+            from jax import export
+
+            with _calls_lock:
+                call = _calls.setdefault(
+                    self.digest,
+                    jax.jit(export.deserialize(bytearray(self.program)).call),
+                )
+        return call
+
+    def logits(self, X) -> np.ndarray:
+        """The network's float32 logits of validated X (dense or CSR)."""
+        call = self._call()
+        n_rows, n_features = X.shape
+        chunk = self.batch or _power_of_two_at_most(max(CHUNK_VALUES // n_features, 1))
+        out = None
+        for start in range(0, n_rows, chunk):
+            block = X[start : start + chunk]
+            if sp.issparse(block):
+                block = block.toarray()
+            size = self.batch or min(chunk, _next_power_of_two(block.shape[0]))
+            padded = np.zeros((size, n_features), np.float32)
+            padded[: block.shape[0]] = block
+            logits = np.asarray(call(self.trainable, self.non_trainable, padded))
+            if out is None:
+                out = np.empty((n_rows, logits.shape[1]), np.float32)
+            out[start : start + block.shape[0]] = logits[: block.shape[0]]
+        return out
+
+    def log_proba(self, X) -> np.ndarray:
+        """Class log-probabilities of validated X, in X's dtype."""
+        logits = self.logits(X).astype(X.dtype, copy=False)
+        return log_probabilities(logits, self.output, np)
+
+
+def _next_power_of_two(n: int) -> int:
+    return 1 << max(n - 1, 0).bit_length()
+
+
+def _power_of_two_at_most(n: int) -> int:
+    return 1 << (n.bit_length() - 1)

@@ -15,13 +15,12 @@ not touched. Keras' automatic layer names are counted afresh in the same
 time, so the same build gives the same configuration in any process.
 
 Prediction runs the network's logits as an exported JAX program
-(`ExportedPredictor`), with the weights as arguments: a fitted estimator,
-unpickled, predicts without importing Keras.
+(`_inference.ExportedPredictor`), with the weights as arguments: a fitted
+estimator, unpickled, predicts without importing Keras.
 """
 
 import collections
 import contextlib
-import hashlib
 import json
 import random
 import threading
@@ -29,17 +28,14 @@ import types
 from dataclasses import dataclass, field
 
 import numpy as np
-import scipy.sparse as sp
 from sklearn.utils.validation import has_fit_parameter
 
-from skdigits.neural_network._outputs import log_probabilities
+# Imported here also for the estimators pickled when the predictor was
+# defined in this module: their pickles name it here.
+from skdigits.neural_network._inference import ExportedPredictor
 
 # Builds share Keras' seed source and name counter: one at a time.
 _build_lock = threading.RLock()
-
-# Values of X in a chunk of rows; a chunk's rows are padded to a power of two,
-# so that a few batch sizes are compiled, whatever the number of rows asked.
-CHUNK_VALUES = 2**18
 
 # Training steps per compiled call for a network with convolutions (see
 # `KerasNetwork.steps_per_call`); fewer where an epoch has fewer batches.
@@ -308,75 +304,3 @@ class KerasNetwork:
 
     def fitted_attributes(self, state) -> dict:
         return {"n_layers_": self.n_layers}
-
-
-# The compiled prediction of each exported program, shared by the predictors
-# of the same network (the fits of a search), by the program's digest.
-_calls: dict[str, object] = {}
-_calls_lock = threading.Lock()
-
-
-class ExportedPredictor:
-    """The log-probabilities of a network run as an exported JAX program.
-
-    Rows go through in chunks padded to a power of two (a program is
-    compiled for each size, once per process), so that a prediction
-    compiles at most a few times whatever the number of rows. Pickles
-    without JAX objects.
-    """
-
-    def __init__(self, program: bytes, batch, trainable, non_trainable, output):
-        self.program = program
-        self.batch = batch
-        self.trainable = [np.asarray(v) for v in trainable]
-        self.non_trainable = [np.asarray(v) for v in non_trainable]
-        self.output = output
-        self.digest = hashlib.sha256(program).hexdigest()
-
-    def __getstate__(self):
-        return {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
-
-    def _call(self):
-        call = _calls.get(self.digest)
-        if call is None:
-            import jax
-            from jax import export
-
-            with _calls_lock:
-                call = _calls.setdefault(
-                    self.digest,
-                    jax.jit(export.deserialize(bytearray(self.program)).call),
-                )
-        return call
-
-    def logits(self, X) -> np.ndarray:
-        """The network's float32 logits of validated X (dense or CSR)."""
-        call = self._call()
-        n_rows, n_features = X.shape
-        chunk = self.batch or _power_of_two_at_most(max(CHUNK_VALUES // n_features, 1))
-        out = None
-        for start in range(0, n_rows, chunk):
-            block = X[start : start + chunk]
-            if sp.issparse(block):
-                block = block.toarray()
-            size = self.batch or min(chunk, _next_power_of_two(block.shape[0]))
-            padded = np.zeros((size, n_features), np.float32)
-            padded[: block.shape[0]] = block
-            logits = np.asarray(call(self.trainable, self.non_trainable, padded))
-            if out is None:
-                out = np.empty((n_rows, logits.shape[1]), np.float32)
-            out[start : start + block.shape[0]] = logits[: block.shape[0]]
-        return out
-
-    def log_proba(self, X) -> np.ndarray:
-        """Class log-probabilities of validated X, in X's dtype."""
-        logits = self.logits(X).astype(X.dtype, copy=False)
-        return log_probabilities(logits, self.output, np)
-
-
-def _next_power_of_two(n: int) -> int:
-    return 1 << max(n - 1, 0).bit_length()
-
-
-def _power_of_two_at_most(n: int) -> int:
-    return 1 << (n.bit_length() - 1)

@@ -261,7 +261,7 @@ class Trainer:
         """The network's logits as an exported JAX program, and its batch.
 
         The program takes the trainable values, the non-trainable values and
-        a batch of rows, and returns the logits (`_keras_network.ExportedPredictor`
+        a batch of rows, and returns the logits (`_inference.ExportedPredictor`
         runs it without Keras). Its batch size is symbolic (None), or fixed
         where the network cannot be exported for any batch size. Raises
         where it cannot be exported at all.
