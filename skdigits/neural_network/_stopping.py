@@ -15,8 +15,16 @@ from dataclasses import dataclass
 import numpy as np
 
 
+class _NoImprovement:
+    """Stop after more than ``n_iter_no_change`` epochs without improvement."""
+
+    @property
+    def should_stop(self) -> bool:
+        return self.no_improvement_count > self.n_iter_no_change
+
+
 @dataclass(frozen=True)
-class TrainingLossStopping:
+class TrainingLossStopping(_NoImprovement):
     """Stop when the training loss has not fallen by ``tol`` for
     ``n_iter_no_change`` epochs in a row (``early_stopping=False``).
 
@@ -43,10 +51,6 @@ class TrainingLossStopping:
             no_improvement_count=count,
         )
 
-    @property
-    def should_stop(self) -> bool:
-        return self.no_improvement_count > self.n_iter_no_change
-
     def attributes(self) -> dict:
         return {
             "best_loss_": self.best_loss,
@@ -56,7 +60,7 @@ class TrainingLossStopping:
 
 
 @dataclass(frozen=True)
-class ValidationScoreStopping:
+class ValidationScoreStopping(_NoImprovement):
     """Stop when the validation accuracy has not risen by ``tol`` for
     ``n_iter_no_change`` epochs in a row (``early_stopping=True``).
 
@@ -84,10 +88,6 @@ class ValidationScoreStopping:
             no_improvement_count=count,
             improved=improved,
         )
-
-    @property
-    def should_stop(self) -> bool:
-        return self.no_improvement_count > self.n_iter_no_change
 
     def attributes(self) -> dict:
         return {
