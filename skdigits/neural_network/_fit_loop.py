@@ -39,9 +39,10 @@ NON_FINITE_MESSAGE = (
 class FitLoop:
     """How one fit runs its epochs: the estimator's parameters, resolved.
 
-    ``schedule`` is a learning-rate schedule (`_schedules`); ``stopping`` is
-    the stopping rule's verdict, held by the record; ``make_optimizer(keras)``
-    builds the optimizer the callbacks see.
+    ``schedule`` is a learning-rate schedule (`_schedules`); the stopping
+    rule (`_stopping`) travels in the record, which carries it from one fit
+    to the next; ``make_optimizer(keras)`` builds the optimizer that Keras
+    callbacks see.
     """
 
     trainer: object
