@@ -110,8 +110,8 @@ class DigitNormalizer(TransformerMixin, BaseEstimator):
 
     Each image goes through MNIST's own procedure (LeCun et al.): its ink is
     cropped, scaled into a 20x20 box keeping its aspect ratio (anti-aliased
-    when shrunk, sharp when enlarged), and centred by its centre of mass in
-    a 28x28 field. Before that, what
+    when shrunk, with a cubic spline when enlarged), and centred by its
+    centre of mass in a 28x28 field. Before that, what
     scans and photos need: the ink is found whatever its polarity ("auto":
     the paper is what the image's border mostly is), uneven paper is
     flattened, and noise specks are dropped while a stroke broken in two is
