@@ -56,8 +56,8 @@ fig.tight_layout()
 # with mild settings) and blurred by a random amount (``blur``: the thicker,
 # softer strokes of an 8x8 scan) reads them better. Trained to the end (up to
 # 200 epochs; three seeds, in the user guide) it reads ``load_digits`` at 92
-# to 93% against 84 to 88%, and needs to reject 1.7 to 2.4% of the MNIST
-# test set for 0.5% error against 4.1 to 5.3%. The 10-epoch runs below, kept
+# to 94% against 88 to 91%, and needs to reject 2.3 to 2.7% of the MNIST
+# test set for 0.5% error against 4.2 to 4.6%. The 10-epoch runs below, kept
 # short for the gallery, only show the start: distorted training needs more
 # epochs to pay off.
 from skdigits.metrics import rejection_at_error
