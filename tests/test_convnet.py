@@ -13,6 +13,7 @@ import sys
 import numpy as np
 import pytest
 from sklearn.base import clone
+from sklearn.ensemble import VotingClassifier
 from sklearn.model_selection import GridSearchCV, cross_val_predict, train_test_split
 from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import Pipeline
@@ -168,6 +169,24 @@ def test_random_state_fixes_the_bits(digits):
     np.testing.assert_array_equal(first, small(max_iter=3).fit(X, y).predict_proba(X))
     other = small(max_iter=3, random_state=1).fit(X, y).predict_proba(X)
     assert not np.array_equal(first, other)
+
+
+def test_a_committee_of_seeds_averages_their_probabilities(digits):
+    """The user guide's committee: a soft VotingClassifier of seeds."""
+    X, y = digits
+    network = small(max_iter=3)
+    committee = VotingClassifier(
+        [(f"seed{s}", clone(network).set_params(random_state=s)) for s in range(2)],
+        voting="soft",
+    ).fit(X, y)
+    members = [clone(network).set_params(random_state=s).fit(X, y) for s in range(2)]
+    np.testing.assert_allclose(
+        committee.predict_proba(X),
+        np.mean([m.predict_proba(X) for m in members], axis=0),
+        rtol=1e-6,
+    )
+    # Two seeds disagree somewhere, or the average would teach nothing.
+    assert not np.array_equal(members[0].predict(X), members[1].predict(X))
 
 
 @pytest.mark.xfail(_xla_threads_here() > 1, reason=CONV_THREADS_REASON, strict=False)
