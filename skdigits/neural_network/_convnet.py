@@ -23,15 +23,17 @@ def convnet(
     image_shape: tuple[int, int],
     filters: tuple[int, ...],
     kernel_size: int,
+    strides: tuple[int, ...],
     hidden_layer_sizes: tuple[int, ...],
     dropout: float,
 ):
     """The Keras network of `ConvNetClassifier`, for the data ``meta`` describes.
 
-    Rows of pixels are reshaped to ``image_shape``; each convolution has
-    ``kernel_size`` squared kernels, a stride of 2 (it halves the image, in
-    place of a pooling layer, as in Simard et al., 2003) and ReLU units; the
-    dense ReLU layers that follow each have dropout after them.
+    Rows of pixels are reshaped to ``image_shape``; convolution ``i`` has
+    ``filters[i]`` kernels of ``kernel_size`` squared, a stride of
+    ``strides[i]`` ("same" padding: a stride of 2 halves the image, in place
+    of a pooling layer, as in Simard et al., 2003) and ReLU units; the dense
+    ReLU layers that follow each have dropout after them.
     """
     keras = import_keras()
     layers = keras.layers
@@ -40,10 +42,14 @@ def convnet(
         keras.Input((meta["n_features_in_"],)),
         layers.Reshape((*image_shape, 1)),
     ]
-    for n_filters in filters:
+    for n_filters, stride in zip(filters, strides, strict=True):
         network.append(
             layers.Conv2D(
-                n_filters, kernel_size, strides=2, padding="same", activation="relu"
+                n_filters,
+                kernel_size,
+                strides=stride,
+                padding="same",
+                activation="relu",
             )
         )
     network.append(layers.Flatten())
@@ -76,11 +82,11 @@ class ConvNetClassifier(BaseKerasClassifier):
 
     The network, built and trained with Keras on the JAX backend, is::
 
-        28x28 pixels -> Conv2D(f1, k, stride 2, relu) -> ... -> Conv2D(fn, ...)
+        28x28 pixels -> Conv2D(f1, k, stride s1, relu) -> ... -> Conv2D(fn, ...)
         -> Dense(h1, relu) -> Dropout -> ... -> Dense(n_classes, softmax)
 
-    Each convolution halves the image (stride 2, no pooling layer), which is
-    what makes it cheap to train on a few CPU cores. By default each epoch
+    By default each convolution halves the image (stride 2, no pooling
+    layer), which is what makes it cheap to train on a few CPU cores. By default each epoch
     sees the training images through new random affine distortions, and
     the learning rate decays along a cosine over ``max_iter`` epochs: the
     defaults were chosen by measuring architectures and schedules on MNIST
@@ -105,6 +111,11 @@ class ConvNetClassifier(BaseKerasClassifier):
     hidden_layer_sizes : array-like of shape (n_dense,), default=(256,)
         The number of ReLU units of each dense layer after the convolutions
         (none for an empty tuple).
+
+    strides : int or array-like of shape (n_convolutions,), default=2
+        The stride of each convolution, or one stride for all. The padding
+        is "same": a stride of 2 halves the image, a stride of 1 keeps its
+        size (and costs four times as much as a stride of 2).
 
     alpha : float, default=0.0001
         Strength of the L2 penalty on the kernels (not the biases), as in
@@ -263,6 +274,7 @@ class ConvNetClassifier(BaseKerasClassifier):
             "array-like",
             Interval(Integral, 1, None, closed="left"),
         ],
+        "strides": ["array-like", Interval(Integral, 1, None, closed="left")],
         "augmentation": [StrOptions({"auto", "affine", "elastic"}), None],
     }
     _network_name = "convnet"
@@ -275,6 +287,7 @@ class ConvNetClassifier(BaseKerasClassifier):
         kernel_size: int = 5,
         hidden_layer_sizes: Sequence[int] | int = (256,),
         *,
+        strides: Sequence[int] | int = 2,
         alpha: float = 0.0001,
         batch_size: int | str = "auto",
         learning_rate_init: float = 0.001,
@@ -299,6 +312,7 @@ class ConvNetClassifier(BaseKerasClassifier):
         self.filters = filters
         self.kernel_size = kernel_size
         self.hidden_layer_sizes = hidden_layer_sizes
+        self.strides = strides
         self.alpha = alpha
         self.batch_size = batch_size
         self.learning_rate_init = learning_rate_init
@@ -334,10 +348,21 @@ class ConvNetClassifier(BaseKerasClassifier):
 
     def _network_params(self, n_features: int) -> dict:
         """The parameters of `convnet`, validated, for rows of ``n_features``."""
+        filters = _positive_integers(self.filters, "filters", False)
+        strides = _positive_integers(self.strides, "strides", False)
+        if not np.iterable(self.strides):
+            strides *= len(filters)
+        elif len(strides) != len(filters):
+            raise ValueError(
+                f"strides must have one stride for each of the {len(filters)} "
+                f"convolutions of filters={self.filters!r}, got "
+                f"strides={self.strides!r}."
+            )
         return {
             "image_shape": self._image_shape(n_features),
-            "filters": _positive_integers(self.filters, "filters", False),
+            "filters": filters,
             "kernel_size": int(self.kernel_size),
+            "strides": strides,
             "hidden_layer_sizes": _positive_integers(
                 self.hidden_layer_sizes, "hidden_layer_sizes", True
             ),
