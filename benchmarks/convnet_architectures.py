@@ -10,7 +10,10 @@ of an epoch of 60,000 images (two epochs' time times 5). ``fit`` fits one on
 the 60,000 training images with a cosine schedule, and prints its fit time
 and test accuracy. Names: those of `NETWORKS`, or ``strided_F1_F2_D[_P]``,
 two strided 5x5 convolutions of F1 and F2 filters, a dense layer of D units
-and P% dropout (50 if not given).
+and P% dropout (50 if not given); or a JSON object of `ConvNetClassifier`
+parameters, such as ``'{"filters": [32, 64, 64], "strides": [2, 2, 1]}'``,
+for that estimator's network (with its defaults for the rest but the
+augmentation and the schedule, which are this script's).
 """
 
 import argparse
@@ -20,7 +23,7 @@ import warnings
 
 import numpy as np
 
-from skdigits import KerasClassifier
+from skdigits import ConvNetClassifier, KerasClassifier
 from skdigits._jax_runtime.keras import import_keras
 from skdigits.datasets import fetch_mnist
 
@@ -103,12 +106,20 @@ def main(argv=None) -> None:
     X_test, y_test = fetch_mnist(subset="test", return_X_y=True)
     X, X_test = (X / 255).astype(np.float32), (X_test / 255).astype(np.float32)
     for name in args.names:
-        clf = KerasClassifier(
-            network,
-            model__name=name,
-            augmentation=args.augmentation,
-            random_state=0,
-        )
+        if name.startswith("{"):
+            clf = ConvNetClassifier(
+                **json.loads(name),
+                augmentation=args.augmentation,
+                learning_rate="constant",
+                random_state=0,
+            )
+        else:
+            clf = KerasClassifier(
+                network,
+                model__name=name,
+                augmentation=args.augmentation,
+                random_state=0,
+            )
         if args.command == "epoch-time":
             clf.set_params(max_iter=1).fit(X[:6000], y[:6000])
             start = time.perf_counter()

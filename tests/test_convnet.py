@@ -89,6 +89,28 @@ def test_the_network(digits):
     assert names == ["Reshape", "Conv2D", "Flatten", "Dense"]
 
 
+def test_strides_set_each_convolutions_stride(digits):
+    X, y = digits
+    clf = small(filters=(4, 6, 6), strides=(2, 1, 2), max_iter=1).fit(X, y)
+    assert [layer.strides for layer in clf.model_.layers[1:4]] == [
+        (2, 2),
+        (1, 1),
+        (2, 2),
+    ]
+    # "same" padding: a stride of 1 keeps the size, 2 halves it (rounding up).
+    assert [tuple(layer.output.shape) for layer in clf.model_.layers[1:4]] == [
+        (None, 4, 4, 4),
+        (None, 4, 4, 6),
+        (None, 2, 2, 6),
+    ]
+    # One int is every convolution's stride.
+    clf = small(filters=(4, 6), strides=1, max_iter=1).fit(X, y)
+    assert [tuple(layer.output.shape) for layer in clf.model_.layers[1:3]] == [
+        (None, 8, 8, 4),
+        (None, 8, 8, 6),
+    ]
+
+
 def test_the_image_shape(digits):
     X, y = digits
     wide = np.hstack([X, X])  # 128 features: not a square
@@ -107,6 +129,9 @@ def test_the_image_shape(digits):
         (dict(filters=(8, 0)), "filters must be one or more positive integers"),
         (dict(hidden_layer_sizes=(16, -1)), "hidden_layer_sizes must be positive"),
         (dict(kernel_size=0), "kernel_size"),
+        (dict(strides=0), "strides"),
+        (dict(strides=(0,)), "strides must be one or more positive integers"),
+        (dict(strides=(2, 2)), r"one stride for each of the 1 convolutions"),
         (dict(augmentation="wobbly"), "augmentation"),
     ],
 )

@@ -86,12 +86,12 @@ class ConvNetClassifier(BaseKerasClassifier):
         -> Dense(h1, relu) -> Dropout -> ... -> Dense(n_classes, softmax)
 
     By default each convolution halves the image (stride 2, no pooling
-    layer), which is what makes it cheap to train on a few CPU cores. By default each epoch
-    sees the training images through new random affine distortions, and
-    the learning rate decays along a cosine over ``max_iter`` epochs: the
-    defaults were chosen by measuring architectures and schedules on MNIST
-    (see ``benchmarks/README.md``). For multilabel targets the output is one
-    sigmoid unit per label.
+    layer), which is what makes it cheap to train on a few CPU cores; each
+    epoch sees the training images through new random affine distortions;
+    and the learning rate decays along a cosine over ``max_iter`` epochs:
+    the defaults were chosen by measuring architectures and schedules on
+    MNIST (see ``benchmarks/README.md``). For multilabel targets the output
+    is one sigmoid unit per label.
 
     It has the parameters, attributes and guarantees of
     :class:`ReluSoftmaxClassifier` (reproducible ``random_state`` under any
@@ -115,7 +115,7 @@ class ConvNetClassifier(BaseKerasClassifier):
     strides : int or array-like of shape (n_convolutions,), default=2
         The stride of each convolution, or one stride for all. The padding
         is "same": a stride of 2 halves the image, a stride of 1 keeps its
-        size (and costs four times as much as a stride of 2).
+        size (and computes four times as many positions).
 
     alpha : float, default=0.0001
         Strength of the L2 penalty on the kernels (not the biases), as in
