@@ -66,9 +66,7 @@ def import_keras():
             # that is not installed fails with Keras' own ModuleNotFoundError.
             raise ImportError(_backend_message(backend))
         with _global_random_states_kept():
-            # An empty KERAS_BACKEND is no choice: Keras would read
-            # ~/.keras/keras.json, which may name another backend.
-            os.environ["KERAS_BACKEND"] = REQUIRED_BACKEND
+            select_jax_backend()
             import_jax()
             _import_keras_without_pyplot()
     import keras
@@ -77,6 +75,22 @@ def import_keras():
     if backend != REQUIRED_BACKEND:
         raise ImportError(_backend_message(backend))
     return keras
+
+
+def select_jax_backend() -> None:
+    """Make the Keras this process imports next run on JAX, unless chosen.
+
+    Sets ``KERAS_BACKEND=jax`` when it is unset or empty (an empty value is
+    no choice: Keras would read ``~/.keras/keras.json``, which may name
+    another backend) and Keras is not imported yet. It is called when the
+    estimators are imported, so it also holds where the estimators are
+    unpickled: a joblib worker started before the parent chose JAX imports
+    skdigits before the user's network builder, pickled by value, imports
+    ``keras`` (``tests/test_keras_import.py``). A backend the user named is
+    left alone, and refused when Keras is needed (`import_keras`).
+    """
+    if "keras" not in sys.modules and not os.environ.get("KERAS_BACKEND", "").strip():
+        os.environ["KERAS_BACKEND"] = REQUIRED_BACKEND
 
 
 def _chosen_backend() -> str:

@@ -22,13 +22,19 @@ trains them all. A map of the engine, module by module:
   `_convnet`.
 
 JAX and Keras themselves are imported and configured in
-``skdigits._jax_runtime``.
+``skdigits._jax_runtime``; importing this package makes the Keras imported
+next run on JAX, unless ``KERAS_BACKEND`` names a backend.
 """
 
+from skdigits._jax_runtime.keras import select_jax_backend
 from skdigits.neural_network._convnet import ConvNetClassifier
 from skdigits.neural_network._keras_classifier import KerasClassifier
 from skdigits.neural_network._relu_softmax import ReluSoftmaxClassifier
 from skdigits.neural_network._sigmoid_net import SigmoidNetClassifier
+
+# Before any Keras import: the user's, or that of a network builder being
+# unpickled in a worker process (see `select_jax_backend`).
+select_jax_backend()
 
 __all__ = [
     "ConvNetClassifier",
