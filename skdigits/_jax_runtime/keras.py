@@ -89,13 +89,18 @@ def select_jax_backend() -> None:
     ``keras`` (``tests/test_keras_import.py``). A backend the user named is
     left alone, and refused when Keras is needed (`import_keras`).
     """
-    if "keras" not in sys.modules and not os.environ.get("KERAS_BACKEND", "").strip():
+    if "keras" not in sys.modules and not _named_backend():
         os.environ["KERAS_BACKEND"] = REQUIRED_BACKEND
+
+
+def _named_backend() -> str:
+    """The backend ``KERAS_BACKEND`` names; empty when it is unset or empty."""
+    return os.environ.get("KERAS_BACKEND", "").strip()
 
 
 def _chosen_backend() -> str:
     """The backend ``KERAS_BACKEND`` names; JAX when it is unset or empty."""
-    return os.environ.get("KERAS_BACKEND", "").strip() or REQUIRED_BACKEND
+    return _named_backend() or REQUIRED_BACKEND
 
 
 def _backend_message(backend: str) -> str:
