@@ -24,10 +24,9 @@ import json
 import multiprocessing
 import statistics
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
 
 
-def fit_one(params: dict, seed: int) -> dict:
+def fit_one(run: tuple[dict, int]) -> dict:
     import warnings
 
     import numpy as np
@@ -36,6 +35,7 @@ def fit_one(params: dict, seed: int) -> dict:
     from skdigits.datasets import fetch_mnist
     from skdigits.metrics import rejection_at_error
 
+    params, seed = run
     warnings.filterwarnings("ignore")
     X_train, y_train = fetch_mnist(return_X_y=True)
     X_test, y_test = fetch_mnist(subset="test", return_X_y=True)
@@ -62,27 +62,17 @@ def main(argv=None) -> None:
     parser.add_argument("--jobs", type=int, default=1)
     args = parser.parse_args(argv)
     accuracies = {json.dumps(p, sort_keys=True): [] for p in args.params}
+    runs = [(params, seed) for params in args.params for seed in args.seeds]
     # A fresh process for each fit ("spawn", one task per process), as a
     # user's own script would be.
-    with ProcessPoolExecutor(
-        args.jobs,
-        mp_context=multiprocessing.get_context("spawn"),
-        max_tasks_per_child=1,
-    ) as pool:
-        futures = [
-            pool.submit(fit_one, params, seed)
-            for params in args.params
-            for seed in args.seeds
-        ]
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(args.jobs, maxtasksperchild=1) as pool:
         try:
-            for future in as_completed(futures):
-                result = future.result()
+            for result in pool.imap_unordered(fit_one, runs):
                 print(json.dumps(result), flush=True)
                 key = json.dumps(result["params"], sort_keys=True)
                 accuracies[key].append(result["mnist_test_accuracy"])
         finally:
-            for future in futures:
-                future.cancel()
             for key, values in accuracies.items():
                 if values:
                     print(
