@@ -1,6 +1,7 @@
 """Command line: ``python -m skdigits`` (or ``skdigits``)."""
 
 import argparse
+import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -129,8 +130,8 @@ def _port(text: str) -> int:
 
 def _positive(text: str) -> float:
     value = float(text)
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"{text} is not positive")
+    if not 0 < value < math.inf:
+        raise argparse.ArgumentTypeError(f"{text} is not a finite positive number")
     return value
 
 

@@ -29,6 +29,9 @@ MAX_WORKING_PIXELS = 2**22
 # A mark whose longer side is shorter than this many pixels, or than
 # ``min_size`` of the image's shorter side, is a speck: no digit is that small.
 MIN_MARK_PIXELS = 3
+# Images whose side is shorter than this have no lines along it (see
+# `border_lines`): no box is drawn around a digit so small.
+MIN_LINE_PIXELS = 16
 
 # The parameters `ink_image`, `normalize_digit` and `segment_digits` share.
 INK_CONSTRAINTS = {
@@ -82,23 +85,36 @@ def check_image(image, *, name: str = "the image") -> np.ndarray:
         )
     if image.ndim != 2 or min(image.shape) < 1:
         raise ValueError(f"{name} must be a 2-D image, got shape {image.shape}.")
-    if image.size > MAX_WORKING_PIXELS:
-        image = _block_mean(
-            image, math.ceil(math.sqrt(image.size / MAX_WORKING_PIXELS))
-        )
+    k_rows, k_cols = reduction(image.shape)
+    if k_rows * k_cols > 1:
+        image = _block_mean(image, k_rows, k_cols)
     if image.dtype.kind == "f" and not np.isfinite(image).all():
         raise ValueError(f"{name} must hold finite values (no NaN or inf).")
     return image
 
 
-def _block_mean(image: np.ndarray, k: int) -> np.ndarray:
-    """The mean of each k x k block, in float64, a band of rows at a time."""
-    rows, cols = image.shape[0] // k, image.shape[1] // k
-    if rows < 1 or cols < 1:  # a thin strip: reduce along its length only
-        k_rows, k_cols = (1, k * k) if rows < 1 else (k * k, 1)
-        rows, cols = image.shape[0] // k_rows, image.shape[1] // k_cols
-    else:
-        k_rows = k_cols = k
+def reduction(shape: tuple[int, int]) -> tuple[int, int]:
+    """The blocks (rows, columns) `check_image` averages an image of ``shape`` by.
+
+    (1, 1) up to `MAX_WORKING_PIXELS` pixels; beyond, k x k blocks, or blocks
+    of k * k along the length of a strip too thin for k rows or columns. A
+    pixel (row, column) of the reduced image covers rows ``row * k_rows`` to
+    ``(row + 1) * k_rows`` of the original, and likewise for columns.
+    """
+    size = shape[0] * shape[1]
+    if size <= MAX_WORKING_PIXELS:
+        return 1, 1
+    k = math.ceil(math.sqrt(size / MAX_WORKING_PIXELS))
+    if shape[0] // k < 1:
+        return 1, k * k
+    if shape[1] // k < 1:
+        return k * k, 1
+    return k, k
+
+
+def _block_mean(image: np.ndarray, k_rows: int, k_cols: int) -> np.ndarray:
+    """The mean of each k_rows x k_cols block, in float64, a band of rows at a time."""
+    rows, cols = image.shape[0] // k_rows, image.shape[1] // k_cols
     out = np.empty((rows, cols))
     band = max(1, MAX_WORKING_PIXELS // (k_rows * cols * k_cols))
     for top in range(0, rows, band):
@@ -106,6 +122,86 @@ def _block_mean(image: np.ndarray, k: int) -> np.ndarray:
         block = block.reshape(-1, k_rows, cols, k_cols)
         out[top : top + band] = block.mean(axis=(1, 3), dtype=np.float64)
     return out
+
+
+def _rings(shape: tuple[int, int], depth: int) -> np.ndarray:
+    """The pixels at most ``depth`` pixels in from the border, as a mask."""
+    mask = np.ones(shape, dtype=bool)
+    inner = depth + 1
+    mask[inner : shape[0] - inner, inner : shape[1] - inner] = False
+    return mask
+
+
+def _frame_depth(shape: tuple[int, int]) -> int:
+    """How far in from the border a box or a rule around a field may lie."""
+    return min(shape) // 8
+
+
+def _paper_is_light(image: np.ndarray) -> bool:
+    """Whether the paper of ``image`` (in [0, 1]) is light: the ink dark.
+
+    The paper is what the border is: the median of the medians of the
+    rings of pixels in to `_frame_depth`, so that a box or a rule drawn
+    around the field (a ring or two of the other polarity) does not turn
+    the verdict.
+    """
+    rings = [
+        np.median(image[_rings(image.shape, depth) & ~_rings(image.shape, depth - 1)])
+        if depth
+        else np.median(image[_rings(image.shape, 0)])
+        for depth in range(_frame_depth(image.shape) + 1)
+    ]
+    return bool(np.median(rings) > 0.5)
+
+
+def border_lines(image: np.ndarray) -> np.ndarray:
+    """The straight lines along the border of a light-on-dark image, as a mask.
+
+    A box printed around a field, or a rule under it, is paper, not ink: a
+    run of rows (columns) at most `_frame_depth` in from the border, each
+    inked (above 0.5) over 90% of its length, and at most `_frame_depth`
+    thick together. Sides shorter than `MIN_LINE_PIXELS` have none: a small
+    image is a digit, and its strokes may span it.
+    """
+    lines = np.zeros(image.shape, dtype=bool)
+    depth = _frame_depth(image.shape)
+    inked = image > 0.5
+    for axis in (0, 1):
+        length = image.shape[1 - axis]
+        if length < MIN_LINE_PIXELS or depth < 1:
+            continue
+        full = inked.mean(axis=1 - axis) >= 0.9  # per row (axis 0) or column
+        n = len(full)
+        for start, stop in _runs(full):
+            near_edge = start < depth or stop > n - depth
+            if near_edge and stop - start <= depth:
+                if axis == 0:
+                    lines[start:stop, :] = True
+                else:
+                    lines[:, start:stop] = True
+    return lines
+
+
+def _runs(flags: np.ndarray) -> list[tuple[int, int]]:
+    """The (start, stop) of each run of True in a 1-D boolean array."""
+    edges = np.diff(np.concatenate([[0], flags.astype(np.int8), [0]]))
+    return list(
+        zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), strict=True)
+    )
+
+
+def _depth(lines: np.ndarray) -> int:
+    """How many rings in from the border the lines of `border_lines` reach."""
+    if not lines.any():
+        return 0
+    rows = np.flatnonzero(lines.all(axis=1))
+    cols = np.flatnonzero(lines.all(axis=0))
+    n_rows, n_cols = lines.shape
+    depths = [
+        *(min(r, n_rows - 1 - r) + 1 for r in rows),
+        *(min(c, n_cols - 1 - c) + 1 for c in cols),
+    ]
+    return max(depths)
 
 
 def otsu_threshold(values: np.ndarray, bins: int = 256) -> float:
@@ -135,8 +231,11 @@ def ink_image(
 ) -> np.ndarray:
     """The ink of an image, as light-on-dark intensities in [0, 1].
 
-    The polarity ("auto": the paper is the border's median) is brought to
-    MNIST's, light ink on black; the paper's level, or its slow variation in
+    The polarity ("auto": the paper is what the border is, see
+    `_paper_is_light`) is brought to MNIST's, light ink on black. Straight
+    lines along the border (a box printed around the field, a rule: see
+    `border_lines`) are paper, not ink, and are removed; a field holding
+    nothing else has no ink. The paper's level, or its slow variation in
     images of 24 pixels or more (a grey opening a third of the image wide),
     is subtracted; the ink is what Otsu's threshold separates from it. Its
     connected pieces are then sorted: a piece whose longer side is below
@@ -172,7 +271,8 @@ def ink_image(
     Raises
     ------
     NoInkError
-        If the image is constant, if its ink does not stand ``min_contrast``
+        If the image is constant, holds only lines along its border, if its
+        ink does not stand ``min_contrast``
         standard deviations of the paper above it (a blank or noise-only
         field), or if all its ink is specks.
     """
@@ -181,36 +281,49 @@ def ink_image(
     if high - low <= 1e-12 * max(abs(high), 1.0):
         raise NoInkError("the image is blank (constant)")
     image = (image - low) / (high - low)
-    border = np.concatenate([image[0], image[-1], image[:, 0], image[:, -1]])
     dark_on_light = (
-        np.median(border) > 0.5 if polarity == "auto" else polarity == "dark_on_light"
+        _paper_is_light(image) if polarity == "auto" else polarity == "dark_on_light"
     )
     if dark_on_light:
         image = 1.0 - image
+    lines = border_lines(image)
+    # The paper is what the border mostly is, the lines along it left out
+    # (with them, the ring just inside the deepest).
+    border = image[_rings(image.shape, _depth(lines)) & ~lines]
     if min(image.shape) >= 24:
         # A grey opening a third of the image wide removes the strokes and
         # keeps the paper's slow variations (a shadow, a gradient).
         paper = ndimage.grey_opening(image, size=max(image.shape) // 3)
     else:
-        paper = np.median(
-            np.concatenate([image[0], image[-1], image[:, 0], image[:, -1]])
-        )
+        paper = np.median(border)
     image = np.clip(image - paper, 0.0, None)
+    image[lines] = 0.0
     if image.max() <= 0:
-        raise NoInkError("no ink stands out from the paper")
+        raise NoInkError(
+            "no ink stands out from the paper"
+            + (
+                " but straight lines along its border (a box, a rule)"
+                if lines.any()
+                else ""
+            )
+        )
     image /= image.max()
     ink = image > otsu_threshold(image)
-    # The paper is what the border mostly is; its spread, robustly (a digit
-    # may touch the border): 1.4826 MAD is the standard deviation of noise.
-    border = np.concatenate([image[0], image[-1], image[:, 0], image[:, -1]])
+    # The paper's spread, robustly (a digit may touch the border): 1.4826 MAD
+    # is the standard deviation of noise.
+    border = image[_rings(image.shape, _depth(lines)) & ~lines]
     paper_level = np.median(border)
     spread = 1.4826 * np.median(np.abs(border - paper_level))
     contrast = image[ink].mean() - paper_level
     if contrast <= min_contrast * spread:
+        how_far = (
+            f"is {contrast / spread:.1f} standard deviations of the paper above it"
+            if spread > 0
+            else "does not stand above the paper"
+        )
         raise NoInkError(
             "no ink stands out from the paper (a blank or noisy field): the ink "
-            f"is {contrast / spread:.1f} standard deviations of the paper above "
-            f"it, below min_contrast={min_contrast}"
+            f"{how_far}, below min_contrast={min_contrast}"
         )
     pieces, n_pieces = ndimage.label(ink, structure=np.ones((3, 3)))
     extents = np.array(

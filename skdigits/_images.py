@@ -1,8 +1,30 @@
 """The one place where rows of pixels become images."""
 
 import math
+import numbers
 
 import numpy as np
+
+
+def check_image_shape(image_shape) -> tuple[int, int]:
+    """``image_shape`` as (height, width), two positive integers, or an error."""
+    try:
+        values = tuple(image_shape)
+    except TypeError:
+        values = None
+    if (
+        values is None
+        or len(values) != 2
+        or not all(
+            isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= 1
+            for v in values
+        )
+    ):
+        raise ValueError(
+            "image_shape must be (height, width), two positive integers; got "
+            f"{image_shape!r}."
+        )
+    return int(values[0]), int(values[1])
 
 
 def infer_image_shape(n_features: int, image_shape=None) -> tuple[int, int]:
@@ -12,7 +34,7 @@ def infer_image_shape(n_features: int, image_shape=None) -> tuple[int, int]:
     needs ``image_shape``.
     """
     if image_shape is not None:
-        height, width = image_shape
+        height, width = check_image_shape(image_shape)
         if height * width != n_features:
             raise ValueError(
                 f"image_shape={tuple(image_shape)} has {height * width} pixels, "

@@ -14,14 +14,36 @@ zeros (background) outside it.
 """
 
 import math
+from numbers import Real
+
+from sklearn.utils._param_validation import Interval
 
 __all__ = [
+    "PARAMETER_CONSTRAINTS",
     "affine_distort",
     "elastic_displacements",
     "elastic_distort",
     "random_blur",
     "warp",
 ]
+
+
+# The constraints on each distortion's keyword parameters (finite, and
+# within their meaning), checked before a fit trains with them: a NaN or an
+# infinite value would only show as a diverged fit.
+PARAMETER_CONSTRAINTS = {
+    "elastic": {
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "sigma": [Interval(Real, 0, None, closed="neither")],
+    },
+    "affine": {
+        "rotation": [Interval(Real, 0, 180, closed="both")],
+        "scale": [Interval(Real, 0, 1, closed="left")],
+        "shear": [Interval(Real, 0, None, closed="left")],
+        "translation": [Interval(Real, 0, None, closed="left")],
+        "blur": [Interval(Real, 0, None, closed="left")],
+    },
+}
 
 
 def _jax():

@@ -26,6 +26,7 @@ from skdigits._digit_normalization import (
     INK_CONSTRAINTS,
     ink_image,
     place_ink,
+    reduction,
 )
 from skdigits.preprocessing import PixelScaler
 
@@ -42,8 +43,12 @@ __all__ = [
 class Segment:
     """One digit of a field: its box and its ink."""
 
-    box: tuple[int, int, int, int]  # top, left, bottom, right (exclusive)
-    ink: np.ndarray  # the box's ink, light on black, other digits' masked out
+    # Top, left, bottom, right (exclusive), in the field's pixels.
+    box: tuple[int, int, int, int]
+    # The box's ink, light on black, other digits' masked out; at the
+    # reduced resolution of `check_image` for an image over
+    # `MAX_WORKING_PIXELS`.
+    ink: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -138,6 +143,9 @@ def segment_digits(
         Each digit's box and ink, left to right.
     """
     ink = ink_image(image, polarity=polarity, min_piece=0.0, min_size=min_size)
+    # The ink of an image over `MAX_WORKING_PIXELS` is reduced by blocks; the
+    # boxes are given in the field's own pixels.
+    k_rows, k_cols = reduction(np.shape(image))
     labels, n_pieces = ndimage.label(ink > 0, structure=np.ones((3, 3)))
     slices = ndimage.find_objects(labels)
     order = sorted(range(n_pieces), key=lambda i: slices[i][1].start)
@@ -167,9 +175,8 @@ def segment_digits(
         left = min(slices[i][1].start for i in group)
         right = max(slices[i][1].stop for i in group)
         mine = np.isin(labels[top:bottom, left:right], np.array(group) + 1)
-        segments.append(
-            Segment((top, left, bottom, right), ink[top:bottom, left:right] * mine)
-        )
+        box = (top * k_rows, left * k_cols, bottom * k_rows, right * k_cols)
+        segments.append(Segment(box, ink[top:bottom, left:right] * mine))
     return sorted(segments, key=lambda segment: segment.box[1])
 
 

@@ -13,6 +13,7 @@ from skdigits._jax_runtime.keras import import_keras
 import_keras()  # JAX, as the estimators use it
 jax = pytest.importorskip("jax")
 
+from skdigits import augmentation  # noqa: E402
 from skdigits.augmentation import (  # noqa: E402
     affine_distort,
     elastic_displacements,
@@ -256,3 +257,46 @@ def test_cosine_schedule_decays_to_zero(digits):
     # The last epoch runs at lr * (1 + cos(19/20 pi)) / 2 = 0.6% of the rate.
     assert steps["cosine"][-1] < 0.1 * steps["constant"][-1]
     assert steps["cosine"][0] > 0.5 * steps["constant"][0]
+
+
+@pytest.mark.parametrize(
+    ("augmentation", "params", "message"),
+    [
+        ("affine", {"rotation": np.nan}, "'rotation' parameter .* Got nan"),
+        ("affine", {"rotation": np.inf}, "'rotation' parameter"),
+        ("affine", {"scale": 1.5}, "'scale' parameter"),
+        ("affine", {"translation": -2.0}, "'translation' parameter"),
+        ("affine", {"blur": "wide"}, "'blur' parameter"),
+        ("elastic", {"alpha": -1e9, "sigma": 4.0}, "'alpha' parameter"),
+        ("elastic", {"sigma": -1.0}, "'sigma' parameter"),
+        ("elastic", {"sigma": 0.0}, "'sigma' parameter"),
+    ],
+)
+def test_bad_augmentation_params_are_refused_before_training(
+    augmentation, params, message, digits
+):
+    X, y = digits
+    clf = ReluSoftmaxClassifier(
+        augmentation=augmentation, augmentation_params=params, max_iter=1
+    )
+    with pytest.raises(ValueError, match=message):
+        clf.fit(X, y)
+    assert not hasattr(clf, "n_iter_")  # refused before the first epoch
+
+
+def test_the_constraints_name_each_distortions_parameters():
+    """One list of parameters per distortion: its function's keywords."""
+    functions = {
+        "affine": augmentation.affine_distort,
+        "elastic": augmentation.elastic_distort,
+    }
+    assert set(augmentation.PARAMETER_CONSTRAINTS) == set(functions)
+    for name, function in functions.items():
+        keywords = list(function.__kwdefaults__)
+        assert list(augmentation.PARAMETER_CONSTRAINTS[name]) == keywords
+        for keyword, default in function.__kwdefaults__.items():
+            # Each default satisfies its own constraint.
+            assert any(
+                c.is_satisfied_by(default)
+                for c in augmentation.PARAMETER_CONSTRAINTS[name][keyword]
+            )

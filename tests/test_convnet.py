@@ -133,6 +133,13 @@ def test_the_image_shape(digits):
         (dict(strides=(0,)), "strides must be one or more positive integers"),
         (dict(strides=(2, 2)), r"one stride for each of the 1 convolutions"),
         (dict(augmentation="wobbly"), "augmentation"),
+        # image_shape is (height, width), two positive integers.
+        (dict(image_shape=(4, 4, 4)), r"image_shape must be \(height, width\)"),
+        (dict(image_shape=(64,)), r"image_shape must be \(height, width\)"),
+        (dict(image_shape=(-8, -8)), r"two positive integers; got \(-8, -8\)"),
+        (dict(image_shape=(0.5, 128)), r"two positive integers; got \(0.5, 128\)"),
+        (dict(image_shape=(True, 64)), "two positive integers"),
+        (dict(image_shape=8), "two positive integers"),
     ],
 )
 def test_bad_parameters_are_refused(params, message, digits):

@@ -414,3 +414,186 @@ def test_history_is_json_ready(digits):
     X, y = digits
     clf = small(max_iter=3, early_stopping=True).fit(X, y)
     assert json.dumps(clf.history_)
+
+
+# What the network computes last ---------------------------------------------------
+
+
+def _layers():
+    import keras
+
+    return keras.layers
+
+
+def _network(*last, n_features=64):
+    import keras
+
+    L = _layers()
+    return keras.Sequential(
+        [keras.Input((n_features,)), L.Dense(32, activation="relu"), *last]
+    )
+
+
+def _softmax_endings():
+    L = _layers()
+    return {
+        "Softmax layer": lambda: [L.Dense(10), L.Softmax()],
+        "Activation layer": lambda: [L.Dense(10), L.Activation("softmax")],
+        "Dropout after": lambda: [L.Dense(10, activation="softmax"), L.Dropout(0.3)],
+        "Reshape after": lambda: [L.Dense(10, activation="softmax"), L.Reshape((10,))],
+        "Softmax, Dropout": lambda: [L.Dense(10), L.Softmax(), L.Dropout(0.2)],
+    }
+
+
+@pytest.mark.parametrize("ending", list(_softmax_endings()))
+def test_a_softmax_in_any_form_is_recognised_not_applied_twice(ending, digits):
+    """The probabilities of a softmax taken as logits top out at e/(e+9)."""
+    X, y = digits
+    make = _softmax_endings()[ending]
+    params = dict(max_iter=60, learning_rate_init=0.01, random_state=0)
+    clf = KerasClassifier(lambda: _network(*make()), **params).fit(X[:500], y[:500])
+    proba = clf.predict_proba(X[500:])
+    assert clf.out_activation_ == "softmax"
+    assert proba.max() > 0.99  # a double softmax cannot exceed 0.232
+    # What the Keras network itself predicts.
+    np.testing.assert_allclose(proba, clf.model_.predict(X[500:], verbose=0), atol=1e-5)
+    # The same network as a Dense layer's softmax, trained alike; a Dropout
+    # after the softmax acts on the logits in training, and costs little.
+    L = _layers()
+    plain = KerasClassifier(
+        lambda: _network(L.Dense(10, activation="softmax")), **params
+    ).fit(X[:500], y[:500])
+    if "Dropout" in ending:
+        assert clf.score(X[500:], y[500:]) > plain.score(X[500:], y[500:]) - 0.03
+    else:
+        assert clf.loss_ < 0.1
+        np.testing.assert_allclose(proba, plain.predict_proba(X[500:]), atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("ending", "message"),
+    [
+        ("ReLU", r"last operation is a ReLU layer"),
+        ("LeakyReLU", r"last operation is a LeakyReLU layer"),
+        ("relu", r"ends in 'relu'"),
+        ("Lambda softmax", r"outputs are probabilities .* not one skdigits recognises"),
+        ("Lambda relu", r"outputs are never negative"),
+        ("Softmax on axis 1 of 2x5", r"acts on scores of shape \(None, 2, 5\)"),
+    ],
+)
+def test_a_last_operation_that_gives_no_scores_is_refused(ending, message, digits):
+    import keras
+
+    L = _layers()
+    endings = {
+        "ReLU": [L.Dense(10), L.ReLU()],
+        "LeakyReLU": [L.Dense(10), L.LeakyReLU(), L.Dropout(0.1)],
+        "relu": [L.Dense(10, activation="relu")],
+        "Lambda softmax": [L.Dense(10), L.Lambda(keras.ops.softmax)],
+        "Lambda relu": [L.Dense(10), L.Lambda(keras.ops.relu)],
+        "Softmax on axis 1 of 2x5": [
+            *(L.Dense(10), L.Reshape((2, 5))),
+            *(L.Softmax(), L.Reshape((10,))),
+        ],
+    }
+    network = _network(*endings[ending])
+    clf = KerasClassifier(network, max_iter=2, random_state=0)
+    with pytest.raises(ValueError, match=message):
+        clf.fit(*digits)
+    assert not hasattr(clf, "classes_")
+
+
+def test_a_subclassed_model_is_refused_by_name_and_runs_wrapped(digits):
+    import keras
+
+    L = _layers()
+
+    class TwoLayers(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.hidden = L.Dense(32, activation="relu")
+            self.scores = L.Dense(10)
+
+        def call(self, x):
+            return self.scores(self.hidden(x))
+
+    X, y = digits
+    with pytest.raises(TypeError, match=r"subclassed keras.Model \(TwoLayers\)"):
+        KerasClassifier(TwoLayers, max_iter=2).fit(X, y)
+
+    def wrapped(meta):
+        inputs = keras.Input((meta["n_features_in_"],))
+        return keras.Model(inputs, TwoLayers()(inputs))
+
+    clf = KerasClassifier(wrapped, max_iter=60, learning_rate_init=0.01, random_state=0)
+    assert clf.fit(X[:500], y[:500]).score(X[500:], y[500:]) > 0.8
+
+
+def test_a_builder_that_returns_one_model_again_does_not_share_it(digits):
+    import keras
+
+    X, y = digits
+    shared = _network(_layers().Dense(10, activation="softmax"))
+    a = KerasClassifier(lambda: shared, max_iter=5, random_state=0)
+    b = KerasClassifier(lambda: shared, max_iter=5, random_state=1)
+    a.fit(X, y)  # the builder's first call, at least: no copy needed
+    with pytest.warns(UserWarning, match="returned a Keras model it had returned"):
+        b.fit(X, y)
+    assert a.model_ is not b.model_
+    assert shared is not a.model_
+    assert shared is not b.model_
+    for clf in (a, b):
+        np.testing.assert_allclose(
+            clf.model_.predict(X[:50], verbose=0), clf.predict_proba(X[:50]), atol=1e-6
+        )
+    # The user's model is left as it was: still a softmax.
+    assert shared.layers[-1].activation is keras.activations.softmax
+
+
+UNPICKLE_UNDER_TENSORFLOW = """
+import pickle, sys
+import numpy as np
+clf = pickle.loads(sys.stdin.buffer.read())
+proba = clf.predict_proba(np.load(sys.argv[1]))
+np.save(sys.argv[2], proba)
+print("keras" in sys.modules)
+"""
+
+
+def test_a_model_given_as_a_keras_model_pickles_without_keras(digits, tmp_path):
+    """Unpickling imports no Keras, whatever backend the process would pick."""
+    X, y = digits
+    network = _network(_layers().Dense(10, activation="softmax"))
+    clf = KerasClassifier(network, max_iter=10, random_state=0).fit(X, y)
+    np.save(tmp_path / "X.npy", X[:50])
+    env = {**os.environ, "KERAS_BACKEND": "tensorflow"}
+    run = subprocess.run(
+        [
+            *(sys.executable, "-c", UNPICKLE_UNDER_TENSORFLOW),
+            *(tmp_path / "X.npy", tmp_path / "proba.npy"),
+        ],
+        input=pickle.dumps(clf),
+        capture_output=True,
+        env=env,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr.decode()
+    assert run.stdout.decode().split() == ["False"]
+    np.testing.assert_array_equal(
+        np.load(tmp_path / "proba.npy"), clf.predict_proba(X[:50])
+    )
+
+    # Here, the model is built again when asked for: the same network and
+    # weights, and a clone fits to the same bits.
+    restored = pickle.loads(pickle.dumps(clf))
+    assert restored.model is not network
+    assert json.dumps(restored.model.get_config(), default=list) == json.dumps(
+        network.get_config(), default=list
+    )
+    for mine, theirs in zip(
+        restored.model.get_weights(), network.get_weights(), strict=True
+    ):
+        np.testing.assert_array_equal(mine, theirs)
+    np.testing.assert_array_equal(
+        clone(restored).fit(X, y).predict_proba(X[:50]), clf.predict_proba(X[:50])
+    )

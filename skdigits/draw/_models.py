@@ -9,6 +9,7 @@ MNIST's 60,000 training images once, then loaded from the user's cache
 folder.
 """
 
+import math
 import pickle
 import warnings
 from dataclasses import dataclass
@@ -55,6 +56,19 @@ class ServedModel:
     description: str
     reject_threshold: float
     pixel_max: float
+
+    def __post_init__(self):
+        # Checked here, where every way of serving a model passes, so that a
+        # bad value is refused before the server starts, not at each request.
+        if not 0.0 <= self.reject_threshold <= 1.0:
+            raise ValueError(
+                "reject_threshold must be a probability in [0, 1], got "
+                f"{self.reject_threshold!r}."
+            )
+        if not 0.0 < self.pixel_max < math.inf:
+            raise ValueError(
+                f"pixel_max must be a finite positive number, got {self.pixel_max!r}."
+            )
 
 
 def check_servable(estimator, source: str) -> None:
@@ -142,7 +156,10 @@ def _load_skops(path: Path, trusted: tuple[str, ...]):
         raise ImportError(
             f"{path} is a skops file; reading it needs skops: pip install skops"
         ) from exc
-    untrusted = sio.get_untrusted_types(file=path)
+    try:
+        untrusted = sio.get_untrusted_types(file=path)
+    except Exception as exc:  # a damaged archive raises anything
+        raise ValueError(f"{path} is not a readable skops file: {exc!r}") from exc
     ours = [name for name in untrusted if name.startswith("skdigits.")]
     unknown = sorted(set(untrusted) - set(ours) - set(trusted))
     if unknown:
@@ -150,7 +167,10 @@ def _load_skops(path: Path, trusted: tuple[str, ...]):
             f"{path} holds types that are not trusted: {', '.join(unknown)}. "
             "If you trust the file, name them with --trust."
         )
-    return sio.load(path, trusted=[*ours, *trusted])
+    try:
+        return sio.load(path, trusted=[*ours, *trusted])
+    except Exception as exc:
+        raise ValueError(f"{path} is not a readable skops file: {exc!r}") from exc
 
 
 def _describe(estimator) -> str:

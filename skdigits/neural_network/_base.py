@@ -28,6 +28,7 @@ from sklearn.utils._param_validation import (
     Interval,
     Options,
     StrOptions,
+    validate_parameter_constraints,
 )
 from sklearn.utils.multiclass import unique_labels
 from sklearn.utils.validation import (
@@ -488,13 +489,16 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
             "affine": augmentation.affine_distort,
         }[name]
         params = dict(self.augmentation_params or {})
-        allowed = list(distort.__kwdefaults__)  # its keyword-only parameters
-        unknown = sorted(set(params) - set(allowed))
+        constraints = augmentation.PARAMETER_CONSTRAINTS[name]
+        unknown = sorted(set(params) - set(constraints))
         if unknown:
             raise ValueError(
                 f"augmentation_params {unknown} are not parameters of the "
-                f"{name!r} augmentation, whose parameters are {allowed}."
+                f"{name!r} augmentation, whose parameters are {list(constraints)}."
             )
+        validate_parameter_constraints(
+            constraints, params, caller_name=f"augmentation_params of {name!r}"
+        )
 
         def augment(key, x):
             images = x.reshape(x.shape[0], *image_shape)

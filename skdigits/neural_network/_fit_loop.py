@@ -21,6 +21,7 @@ import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 
+from skdigits._warnings import find_stack_level
 from skdigits.neural_network._fit_record import FitRecord
 from skdigits.neural_network._keras_callbacks import KerasCallbacks, NoCallbacks
 from skdigits.neural_network._training import run_in_blocks
@@ -117,12 +118,14 @@ class FitLoop:
                         f"Stochastic Optimizer: Maximum iterations ({self.max_iter})"
                         " reached and the optimization hasn't converged yet.",
                         ConvergenceWarning,
-                        stacklevel=6,  # the caller of fit
+                        stacklevel=find_stack_level(),
                     )
         except KeyboardInterrupt:
             if record.n_iter == 0:
                 raise
-            warnings.warn("Training interrupted by user.", stacklevel=6)
+            warnings.warn(
+                "Training interrupted by user.", stacklevel=find_stack_level()
+            )
 
         # A callback may have restored other weights into its model.
         record = dataclasses.replace(record, state=callbacks.on_train_end(record.state))
@@ -227,7 +230,7 @@ class FitLoop:
                 "loss): stopped, keeping the weights of the best validation "
                 "score. A lower learning_rate_init may help.",
                 ConvergenceWarning,
-                stacklevel=7,  # the caller of fit
+                stacklevel=find_stack_level(),
             )
             stop = True
         elif stop and self.verbose == 1:
@@ -244,7 +247,7 @@ class FitLoop:
             warnings.warn(
                 "Got `batch_size` less than 1 or larger than sample size. It is "
                 "going to be clipped",
-                stacklevel=7,
+                stacklevel=find_stack_level(),
             )
         return min(self.batch_size, n_samples)
 

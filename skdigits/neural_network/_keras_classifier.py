@@ -1,10 +1,11 @@
 """`KerasClassifier`: any Keras network as a scikit-learn classifier."""
 
+import sys
 from typing import ClassVar
 
 from skdigits._jax_runtime.keras import import_keras
 from skdigits.neural_network._base import BaseKerasClassifier
-from skdigits.neural_network._keras_network import KerasNetwork
+from skdigits.neural_network._keras_network import KerasNetwork, SerializedKerasModel
 
 # The prefixes of the parameters routed to the network and to the optimizer.
 ROUTES = ("model__", "optimizer__")
@@ -333,6 +334,41 @@ class KerasClassifier(BaseKerasClassifier):
 
     def _optimizer_params(self) -> dict:
         return self._routed("optimizer__")
+
+    # Persistence ---------------------------------------------------------------
+
+    def __getstate__(self):
+        # A Keras model given as ``model`` is pickled as plain data, so that
+        # unpickling imports no Keras (on whatever backend the process would
+        # pick); it is built again, on JAX, when first asked for.
+        state = super().__getstate__()
+        model = state.get("model")
+        if _is_keras_model(model):
+            state["model"] = SerializedKerasModel.of(import_keras(), model)
+        return state
+
+    def __setstate__(self, state):
+        if isinstance(state.get("model"), SerializedKerasModel):
+            state = dict(state)
+            state["_serialized_model"] = state.pop("model")
+        super().__setstate__(state)
+
+    def __getattr__(self, name):
+        # Only reached for attributes not set: ``model`` after unpickling.
+        serialized = self.__dict__.get("_serialized_model")
+        if name != "model" or serialized is None:
+            raise AttributeError(
+                f"{type(self).__name__!r} object has no attribute {name!r}"
+            )
+        self.model = serialized.to_keras(import_keras())
+        del self._serialized_model
+        return self.model
+
+
+def _is_keras_model(model) -> bool:
+    """Whether ``model`` is a Keras model, without importing Keras for it."""
+    keras = sys.modules.get("keras")
+    return keras is not None and isinstance(model, keras.Model)
 
 
 def _check_routed_names(params: dict) -> None:

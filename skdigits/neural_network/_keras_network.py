@@ -21,14 +21,19 @@ estimator, unpickled, predicts without importing Keras.
 
 import collections
 import contextlib
+import dataclasses
 import json
 import random
 import threading
 import types
+import warnings
+import weakref
 from dataclasses import dataclass, field
 
 import numpy as np
 from sklearn.utils.validation import has_fit_parameter
+
+from skdigits._warnings import find_stack_level
 
 # Imported here also for the estimators pickled when the predictor was
 # defined in this module: their pickles name it here.
@@ -43,6 +48,27 @@ STEPS_PER_CALL = 8
 
 # Final activations and what they say the network outputs.
 _SCORE_ACTIVATIONS = ("softmax", "sigmoid", "linear")
+# Layers that pass their input's values on unchanged when predicting: after
+# the final activation, they do not change what the network outputs.
+_PASS_THROUGH_LAYERS = frozenset(
+    {
+        "ActivityRegularization",
+        "AlphaDropout",
+        "Dropout",
+        "Flatten",
+        "GaussianDropout",
+        "GaussianNoise",
+        "Identity",
+        "Reshape",
+        "SpatialDropout1D",
+        "SpatialDropout2D",
+        "SpatialDropout3D",
+    }
+)
+# Rows of random input on which a network's outputs are checked to be
+# scores: probabilities that no layer was recognised as making, or values
+# that are never negative, are no logits.
+_PROBE_ROWS = 32
 
 
 @contextlib.contextmanager
@@ -70,6 +96,38 @@ def seeded_build(seed: int):
             global_state.set_global_attribute("object_name_uids", names)
 
 
+# Keras models that builders returned, to find a builder that returns the
+# same model again (see `build_keras_model`).
+_built_by_builders = weakref.WeakSet()
+
+
+@dataclass(frozen=True)
+class SerializedKerasModel:
+    """A Keras model as plain data: its configuration (JSON) and weights.
+
+    What a pickle holds in place of a Keras model given to `KerasClassifier`:
+    unpickling it imports nothing, and `to_keras` builds the model again on
+    skdigits' backend when it is needed.
+    """
+
+    config: str
+    weights: tuple = field(repr=False)
+
+    @classmethod
+    def of(cls, keras, model) -> "SerializedKerasModel":
+        return cls(
+            config=json.dumps(keras.saving.serialize_keras_object(model)),
+            weights=tuple(np.asarray(w) for w in model.get_weights()),
+        )
+
+    def to_keras(self, keras):
+        """The Keras model, with its weights."""
+        model = keras.saving.deserialize_keras_object(json.loads(self.config))
+        if self.weights:
+            model.set_weights(list(self.weights))
+        return model
+
+
 def _takes_meta(build) -> bool:
     """Whether the callable ``build`` declares a parameter named ``meta``."""
     # scikit-learn's public test of a callable's parameter, which it asks of
@@ -85,6 +143,8 @@ def build_keras_model(keras, model, params: dict, meta: dict, seed: int = 0):
     ``seed``), never changed.
     """
     n_features = meta["n_features_in_"]
+    if isinstance(model, SerializedKerasModel):
+        model = model.to_keras(keras)
     with seeded_build(seed):
         if isinstance(model, keras.Model):
             built = keras.models.clone_model(model)
@@ -93,10 +153,30 @@ def build_keras_model(keras, model, params: dict, meta: dict, seed: int = 0):
             if _takes_meta(model):
                 kwargs["meta"] = meta
             built = model(**kwargs)
-        if not isinstance(built, keras.Model):
+            if not isinstance(built, keras.Model):
+                raise TypeError(
+                    "model must be a Keras model, or a callable that returns one; "
+                    f"it returned {type(built).__name__}."
+                )
+            if built in _built_by_builders:
+                warnings.warn(
+                    f"The builder {getattr(model, '__name__', model)!r} returned "
+                    "a Keras model it had returned before; skdigits trains a "
+                    "copy of it (keras.models.clone_model, new weights from "
+                    "random_state), so that estimators do not share one model. "
+                    "A builder should build a new model on each call.",
+                    UserWarning,
+                    stacklevel=find_stack_level(),
+                )
+                built = keras.models.clone_model(built)
+            _built_by_builders.add(built)
+        if not _is_graph_network(built):
             raise TypeError(
-                "model must be a Keras model, or a callable that returns one; "
-                f"it returned {type(built).__name__}."
+                f"The network is a subclassed keras.Model ({type(built).__name__}), "
+                "whose call skdigits cannot read: KerasClassifier takes "
+                "keras.Sequential and functional models (keras.Model(inputs, "
+                "outputs)). Wrap it in one: inputs = keras.Input((n_features,)); "
+                "keras.Model(inputs, MyModel()(inputs))."
             )
         if not built.built:
             built.build((None, n_features))
@@ -125,21 +205,145 @@ def _has_convolutions(model) -> bool:
     )
 
 
-def _final_activation(keras, model) -> tuple[object, str]:
-    """The model's last layer and its activation's name (softmax, sigmoid, linear)."""
+def _is_graph_network(model) -> bool:
+    """Whether ``model`` is a Sequential or functional Keras model (not subclassed)."""
+    from keras import Sequential
+
+    # Functional models are the instances of keras.Model's own class (a
+    # Functional); a subclass of keras.Model is a subclassed model.
+    return isinstance(model, Sequential) or type(model).__name__ == "Functional"
+
+
+@dataclass(frozen=True)
+class FinalActivation:
+    """What a network computes last: its scores' activation, and where.
+
+    ``layer`` holds it as its ``activation`` attribute (a Dense, an
+    Activation layer), or is a ``Softmax`` layer (``standalone``). ``logits``
+    is the symbolic tensor of the scores before it, at the network's top
+    level; the layers after it, ``trailing``, pass their values on unchanged
+    when predicting.
+    """
+
+    name: str  # "softmax", "sigmoid" or "linear"
+    layer: object
+    standalone: bool
+    logits: object
+    trailing: tuple = ()
+
+
+def _producer(model, tensor):
+    """The layer of ``model`` whose output is ``tensor``, or None (an input)."""
+    for layer in model.layers:
+        try:
+            output = layer.output
+        except (AttributeError, ValueError):  # a layer called more than once
+            continue
+        if output is tensor:
+            return layer
+    return None
+
+
+def _final_activation(keras, model) -> FinalActivation:
+    """The network's last operation that changes values: its final activation.
+
+    Layers that pass their values on (Dropout, noise, Reshape, Flatten) are
+    looked through, and models nested in the network looked into. A last
+    operation that is neither a softmax, a sigmoid nor linear is refused;
+    so is one that skdigits cannot follow.
+    """
     layer = model.layers[-1]
+    trailing = []
+    while type(layer).__name__ in _PASS_THROUGH_LAYERS:
+        previous = _producer(model, layer.input)
+        if previous is None:
+            raise ValueError(
+                f"The network ends in {type(layer).__name__} layers on its "
+                "input: it computes no scores."
+            )
+        trailing.insert(0, layer)
+        layer = previous
+    final = _final_operation(keras, layer)
+    return dataclasses.replace(final, trailing=tuple(trailing))
+
+
+def _final_operation(keras, layer) -> FinalActivation:
+    """The `FinalActivation` computed by ``layer``, the last that changes values."""
+    logits = layer.output
+    if isinstance(layer, keras.Model):
+        if not _is_graph_network(layer):
+            return FinalActivation("linear", layer, False, logits)
+        inner = _final_activation(keras, layer)
+        if inner.standalone:
+            raise ValueError(
+                f"The network's nested model {layer.name!r} ends in a Softmax "
+                "layer, which skdigits cannot take out of a nested model to "
+                "compute the loss from the logits: end it in "
+                "Dense(..., activation='softmax'), or put the Softmax layer "
+                "in the outer network."
+            )
+        return FinalActivation(inner.name, inner.layer, False, logits)
+    if type(layer).__name__ == "Softmax":
+        axis = getattr(layer, "axis", -1)
+        if axis not in (-1, 1, [-1], [1], (-1,), (1,)):
+            raise ValueError(
+                f"The network's last Softmax layer {layer.name!r} acts on axis "
+                f"{axis}; the scores' softmax must act on the last axis."
+            )
+        return FinalActivation("softmax", layer, True, layer.input)
     activation = getattr(layer, "activation", None)
     if activation is None:
-        return layer, "linear"
+        if any(
+            base.__name__ in ("ReLU", "LeakyReLU", "ELU", "PReLU", "Softmax")
+            for base in type(layer).__mro__
+        ):
+            raise ValueError(
+                f"The network's last operation is a {type(layer).__name__} layer "
+                f"({layer.name!r}); it must end in 'softmax', 'sigmoid' or no "
+                "activation (logits), from which skdigits computes the "
+                "probabilities and the loss."
+            )
+        return FinalActivation("linear", layer, False, logits)
     for name in _SCORE_ACTIVATIONS:
         if activation is keras.activations.get(name):
-            return layer, name
+            return FinalActivation(name, layer, False, logits)
     raise ValueError(
         f"The network's last layer {layer.name!r} ends in "
         f"{getattr(activation, '__name__', activation)!r}; it must end in "
         "'softmax', 'sigmoid' or no activation (logits), from which skdigits "
         "computes the probabilities and the loss."
     )
+
+
+def _check_scores(model, final: FinalActivation, n_features: int) -> None:
+    """Refuse a network whose outputs are not what ``final`` says they are.
+
+    Run on random rows: outputs that are probabilities (each row
+    non-negative and summing to 1) from a network skdigits read as giving
+    logits come from a softmax it did not recognise (a custom layer, a
+    Lambda); logits that are never negative come from a ReLU-like last
+    operation. Either would be trained as logits and be wrong.
+    """
+    if final.name != "linear":
+        return
+    rows = np.random.default_rng(0).standard_normal((_PROBE_ROWS, n_features))
+    scores = np.asarray(model(rows.astype("float32"), training=False), dtype=float)
+    if not np.isfinite(scores).all():
+        return  # the fit reports non-finite losses itself
+    where = f"its last operation ({type(final.layer).__name__} {final.layer.name!r})"
+    sums_to_one = np.allclose(scores.sum(axis=-1), 1, atol=1e-4)
+    if scores.shape[-1] > 1 and sums_to_one and scores.min() >= 0:
+        raise ValueError(
+            "The network's outputs are probabilities (each row sums to 1), "
+            f"but {where} is not one skdigits recognises as a softmax, so "
+            "they would be taken as logits. End the network in "
+            "Dense(..., activation='softmax') or keras.layers.Softmax()."
+        )
+    if scores.min() >= 0:
+        raise ValueError(
+            "The network's outputs are never negative, so they are not logits: "
+            f"{where} must be a softmax, a sigmoid or linear (logits)."
+        )
 
 
 def output_kind(activation: str, width: int, n_outputs: int, multilabel: bool) -> str:
@@ -231,14 +435,27 @@ class KerasNetwork:
                 f"The network's weights are {sorted(dtypes)}; KerasClassifier "
                 "trains float32 networks."
             )
-        _, activation = _final_activation(keras, built)
+        final = _final_activation(keras, built)
         width = built.outputs[0].shape[-1]
+        if tuple(final.logits.shape[1:]) != (width,):
+            raise ValueError(
+                f"The network's final {final.name} acts on scores of shape "
+                f"{tuple(final.logits.shape)}, which the layers after it "
+                f"reshape to {tuple(built.outputs[0].shape)}: it must act on "
+                "the (None, n_outputs) scores."
+            )
+        _check_scores(built, final, meta["n_features_in_"])
+        activation = final.name
         kind = output_kind(activation, width, meta["n_outputs_"], multilabel)
         config, fixed = _configuration(keras, built)
         trainable = [np.asarray(v.value) for v in built.trainable_variables]
         non_trainable = [np.asarray(v.value) for v in built.non_trainable_variables]
         return cls(
-            model=model,
+            model=(
+                SerializedKerasModel.of(keras, model)
+                if isinstance(model, keras.Model)
+                else model
+            ),
             params=dict(params),
             meta=meta,
             config=config,
@@ -289,12 +506,22 @@ class KerasNetwork:
         return model
 
     def build_logits_model(self, keras):
-        """The network with a linear last activation: its logits."""
+        """The network without its final activation: its logits.
+
+        The layers after the activation, which pass their values on when
+        predicting (Dropout, noise, Reshape), stay, on the logits.
+        """
         model = self.build_model(keras)
-        layer, _ = _final_activation(keras, model)
-        if self.activation != "linear":
-            layer.activation = keras.activations.get("linear")
-        return model
+        final = _final_activation(keras, model)
+        if not final.standalone:
+            if self.activation != "linear":
+                final.layer.activation = keras.activations.get("linear")
+            return model
+        # A Softmax layer: the same layers, called without it.
+        outputs = final.logits
+        for layer in final.trailing:
+            outputs = layer(outputs)
+        return keras.Model(model.inputs, outputs, name=model.name)
 
     def predictor(self, state, trainer) -> "ExportedPredictor":
         program, batch = trainer.inference_program()
