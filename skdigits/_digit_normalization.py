@@ -140,18 +140,20 @@ def _frame_depth(shape: tuple[int, int]) -> int:
 def _paper_is_light(image: np.ndarray) -> bool:
     """Whether the paper of ``image`` (in [0, 1]) is light: the ink dark.
 
-    The paper is what the border is: the median of the medians of the
-    rings of pixels in to `_frame_depth`, so that a box or a rule drawn
-    around the field (a ring or two of the other polarity) does not turn
-    the verdict.
+    The paper is what the border is: in an image large enough to hold lines
+    along its border (see `border_lines`), the median of the medians of the
+    rings of pixels in to twice `_frame_depth`, so that a box or a rule (at
+    most `_frame_depth` rings of the other polarity) cannot turn the
+    verdict; in a smaller one, the outer ring's median.
     """
-    rings = [
-        np.median(image[_rings(image.shape, depth) & ~_rings(image.shape, depth - 1)])
-        if depth
+    depth = 2 * _frame_depth(image.shape) if min(image.shape) >= MIN_LINE_PIXELS else 0
+    medians = [
+        np.median(image[_rings(image.shape, d) & ~_rings(image.shape, d - 1)])
+        if d
         else np.median(image[_rings(image.shape, 0)])
-        for depth in range(_frame_depth(image.shape) + 1)
+        for d in range(depth + 1)
     ]
-    return bool(np.median(rings) > 0.5)
+    return bool(np.median(medians) > 0.5)
 
 
 def border_lines(image: np.ndarray) -> np.ndarray:

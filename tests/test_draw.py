@@ -483,3 +483,49 @@ def test_an_interrupted_cache_write_leaves_nothing(tmp_path, monkeypatch, bar_mo
         _models._write_cached({"estimator": bar_model}, path)
     assert list(tmp_path.iterdir()) == [path]  # no temporary file left
     assert path.read_bytes() == before  # the earlier cache kept whole
+
+
+def _skops_file(tmp_path):
+    sio = pytest.importorskip("skops.io")
+    X, y = bar_digits()
+    path = tmp_path / "model.skops"
+    sio.dump(LogisticRegression(max_iter=500).fit(X, y), path)
+    return path
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda data: data[: len(data) // 2],  # truncated
+        lambda data: b"not a zip at all",
+        lambda data: data.replace(b"schema.json", b"schema.jsox"),  # an entry lost
+    ],
+    ids=["truncated", "garbage", "entry-missing"],
+)
+def test_a_damaged_skops_file_is_one_clear_line(tmp_path, capsys, damage):
+    path = _skops_file(tmp_path)
+    path.write_bytes(damage(path.read_bytes()))
+    with pytest.raises(ValueError, match=r"model.skops is not a readable skops file"):
+        load_model(path)
+    assert main(["draw", "--model", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: ")
+    assert "model.skops is not a readable skops file" in err
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("value", ["inf", "nan", "-1", "0"])
+def test_a_pixel_max_that_is_not_finite_and_positive_is_refused(
+    tmp_path, capsys, value, bar_model
+):
+    path = tmp_path / "model.pkl"
+    path.write_bytes(pickle.dumps(bar_model))
+    with pytest.raises(SystemExit) as exit_info:
+        main(["draw", "--model", str(path), "--pixel-max", value])
+    assert exit_info.value.code == 2
+    assert "not a finite positive number" in capsys.readouterr().err
+    # The same through the Python API, before any server starts.
+    with pytest.raises(ValueError, match="pixel_max must be a finite positive"):
+        load_model(path, pixel_max=float(value))
+    with pytest.raises(ValueError, match="pixel_max must be a finite positive"):
+        ServedModel(bar_model, "bars", 0.9, float(value))

@@ -282,3 +282,91 @@ def test_a_huge_image_is_read_within_a_few_times_its_memory():
     rows, cols = np.nonzero(digit > 0.5)
     assert np.ptp(rows) + 1 >= 18  # the bar, 20 pixels tall as MNIST's digits
     assert np.ptp(cols) + 1 <= 4
+
+
+# A box or a rule around a field is paper --------------------------------------------
+
+
+def one_stroke_field(dark_on_light=True):
+    """A 60x40 field holding one vertical stroke, a "1"."""
+    paper, ink = (255, 0) if dark_on_light else (0, 255)
+    field = np.full((60, 40), paper, dtype=np.uint8)
+    field[10:50, 18:22] = ink
+    return field, ink
+
+
+def framed(field, ink, thickness=1, inset=0):
+    field = field.copy()
+    inner = inset + thickness
+    field[inset:inner, inset : field.shape[1] - inset] = ink
+    field[field.shape[0] - inner : field.shape[0] - inset, inset : -inset or None] = ink
+    field[inset : field.shape[0] - inset, inset:inner] = ink
+    field[
+        inset : field.shape[0] - inset, field.shape[1] - inner : field.shape[1] - inset
+    ] = ink
+    return field
+
+
+@pytest.mark.parametrize("dark_on_light", [True, False])
+@pytest.mark.parametrize("polarity", ["auto", "given"])
+@pytest.mark.parametrize(("thickness", "inset"), [(1, 0), (2, 0), (3, 1), (1, 1)])
+def test_a_box_around_the_field_changes_nothing(
+    dark_on_light, polarity, thickness, inset
+):
+    """A field scanned with its printed box reads as the field alone: the box
+    is neither evidence of the polarity nor ink."""
+    field, ink = one_stroke_field(dark_on_light)
+    box = framed(field, ink, thickness, inset)
+    polarity = (
+        ("dark_on_light" if dark_on_light else "light_on_dark")
+        if polarity == "given"
+        else "auto"
+    )
+    expected = segment_digits(field, polarity=polarity)
+    segments = segment_digits(box, polarity=polarity)
+    assert [s.box for s in segments] == [s.box for s in expected] == [(10, 18, 50, 22)]
+    read = read_digits(box, fitted_proba_classifier(), polarity=polarity)
+    np.testing.assert_allclose(
+        read.images, read_digits(field, fitted_proba_classifier()).images, atol=1e-12
+    )
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        lambda f: f.__setitem__((slice(-2, None), slice(None)), 0),  # a rule
+        lambda f: f.__setitem__((slice(None), slice(0, 1)), 0),  # a side
+        lambda f: f.__setitem__(slice(None), framed(f, 0)),  # a whole box
+    ],
+    ids=["rule", "side", "box"],
+)
+def test_a_field_holding_only_lines_along_its_border_has_no_ink(lines):
+    """Paper furniture alone is not a digit: no "4" read from a rule."""
+    field = np.full((60, 40), 255, dtype=np.uint8)
+    lines(field)
+    with pytest.raises(NoInkError, match="straight lines along its border"):
+        read_digits(field, fitted_proba_classifier())
+
+
+def test_a_digit_crossing_the_box_keeps_its_ink_inside():
+    field, ink = one_stroke_field()
+    field[0:50, 18:22] = ink  # the stroke runs into the top of the box
+    box = framed(field, ink)
+    (segment,) = segment_digits(box)
+    assert segment.box == (1, 18, 50, 22)
+
+
+@pytest.mark.parametrize(
+    ("shape", "box"),
+    [
+        ((2100, 2100), (400, 900, 1600, 1100)),  # reduced by 2 x 2 blocks
+        ((4000, 1600), (1000, 600, 3000, 900)),  # reduced by 2 x 2 blocks
+        ((4500, 4500), (900, 1800, 3600, 2400)),  # reduced by 3 x 3 blocks
+    ],
+)
+def test_boxes_are_in_the_fields_pixels_however_large(shape, box):
+    image = np.full(shape, 255, dtype=np.uint8)
+    top, left, bottom, right = box
+    image[top:bottom, left:right] = 0
+    reading = read_digits(image, fitted_proba_classifier())
+    assert reading.boxes == [box]

@@ -122,3 +122,31 @@ def test_reads_strings_of_mnist_test_digits(mnist_home):
         np.mean([len(r) == len(t) for r, t in zip(readings, texts, strict=True)]) > 0.95
     )
     assert np.mean([r == t for r, t in zip(readings, texts, strict=True)]) > 0.78
+
+
+@pytest.mark.mnist
+def test_a_boxed_field_reads_as_the_field_alone_on_mnist(mnist_home):
+    """The reported case: a logistic regression on MNIST read a boxed "1" as
+    an "8" (the box flipped the polarity and became the ink)."""
+    from sklearn.linear_model import LogisticRegression
+
+    from skdigits.datasets import fetch_mnist
+    from skdigits.preprocessing import NoInkError
+
+    X, y = fetch_mnist(data_home=mnist_home, return_X_y=True)
+    model = LogisticRegression(max_iter=200).fit(X[:2000] / 255, y[:2000])
+    field = np.full((60, 40), 255, np.uint8)
+    field[10:50, 18:22] = 0
+    plain = read_digits(field, model)
+    assert plain.text == "1"
+    field[:, [0, -1]] = 0
+    field[[0, -1], :] = 0
+    for polarity in ("auto", "dark_on_light"):
+        boxed = read_digits(field, model, polarity=polarity)
+        assert boxed.text == "1"
+        assert boxed.boxes == plain.boxes == [(10, 18, 50, 22)]
+        np.testing.assert_allclose(boxed.proba, plain.proba, atol=1e-12)
+    rule = np.full((60, 40), 255, np.uint8)
+    rule[-2:, :] = 0
+    with pytest.raises(NoInkError):
+        read_digits(rule, model)
