@@ -139,7 +139,7 @@ def test_the_image_shape(digits):
         (dict(image_shape=(-8, -8)), r"two positive integers; got \(-8, -8\)"),
         (dict(image_shape=(0.5, 128)), r"two positive integers; got \(0.5, 128\)"),
         (dict(image_shape=(True, 64)), "two positive integers"),
-        (dict(image_shape=8), "two positive integers"),
+        (dict(image_shape=8), "image_shape. parameter of ConvNetClassifier"),
     ],
 )
 def test_bad_parameters_are_refused(params, message, digits):
