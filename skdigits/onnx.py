@@ -34,18 +34,31 @@ Needs the ``onnx`` extra: ``pip install "skdigits[onnx]"``.
 
 from __future__ import annotations
 
+import json
 import math
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from skdigits.reading import infer_pixel_max
+
 if TYPE_CHECKING:
     import onnx
 
-__all__ = ["KERAS_LAYERS", "TARGET_OPSET", "register_converters", "to_onnx"]
+__all__ = [
+    "KERAS_LAYERS",
+    "TARGET_OPSET",
+    "OnnxClassifier",
+    "export_model",
+    "register_converters",
+    "to_onnx",
+]
 
 # The ONNX opset of the graphs: supported by onnxruntime 1.17 and later.
 TARGET_OPSET = 17
+# How far an exported graph's probabilities may be from the estimator's.
+AGREEMENT = 1e-5
 
 # Keras layers, by class name, that the converter emits; see `_emit_layer`.
 KERAS_LAYERS = (
@@ -236,11 +249,13 @@ def to_onnx(
     >>> model = make_pipeline(
     ...     PixelScaler(max_value=16),
     ...     ReluSoftmaxClassifier(max_iter=50, random_state=0),
-    ... ).fit(X, y)  # doctest: +SKIP
-    >>> onx = to_onnx(model, X[:1], zipmap=False)  # doctest: +SKIP
-    >>> session = ort.InferenceSession(onx.SerializeToString())  # doctest: +SKIP
-    >>> labels, proba = session.run(None, {"X": X})  # doctest: +SKIP
-    >>> bool(np.abs(proba - model.predict_proba(X)).max() < 1e-5)  # doctest: +SKIP
+    ... ).fit(X, y)
+    >>> onx = to_onnx(model, X[:1], zipmap=False)
+    >>> session = ort.InferenceSession(onx.SerializeToString())
+    >>> labels, proba = session.run(None, {"X": X})
+    >>> bool(np.abs(proba - model.predict_proba(X)).max() < 1e-5)
+    True
+    >>> bool((labels == model.predict(X)).all())
     True
     """
     _import_skl2onnx()
@@ -252,12 +267,152 @@ def to_onnx(
     if is_classifier(model):
         final = model.steps[-1][1] if hasattr(model, "steps") else model
         options = {id(final): {"zipmap": zipmap}}
-    return skl2onnx_to_onnx(
+    onx = skl2onnx_to_onnx(
         model,
         np.asarray(X)[:1],
         options=options,
         target_opset=TARGET_OPSET if target_opset is None else target_opset,
     )
+    metadata = {"skdigits.pixel_max": json.dumps(infer_pixel_max(model))}
+    if is_classifier(model):
+        metadata["skdigits.classes"] = json.dumps(np.asarray(model.classes_).tolist())
+    for key, value in metadata.items():
+        entry = onx.metadata_props.add()
+        entry.key, entry.value = key, value
+    return onx
+
+
+def export_model(model, path, *, zipmap: bool | str = False) -> None:
+    """Write ``model`` to ``path`` as ONNX, once onnxruntime agrees with it.
+
+    The graph is written to a temporary file, run by onnxruntime on random
+    rows of ``model.n_features_in_`` values in [0, pixel max] (some of their
+    pixels inked, the others 0), and renamed
+    to ``path`` only if its probabilities are within 1e-5 of
+    ``predict_proba``'s and its labels are ``predict``'s (where the two
+    best probabilities are more than 1e-5 apart). What is exported is
+    float32: the graph takes float32 rows.
+
+    Parameters
+    ----------
+    model : fitted classifier or Pipeline ending in one
+
+    path : str or path-like
+        The ``.onnx`` file to write.
+
+    zipmap : bool or "columns", default=False
+        See `to_onnx`; False gives one tensor, which every runtime reads.
+
+    Raises
+    ------
+    ValueError
+        If the model cannot be exported (naming the layer) or if the graph
+        does not agree with it; ``path`` is then left as it was.
+    """
+    from skdigits._atomic_write import atomic_write
+
+    n_features = model.n_features_in_
+    onx = to_onnx(model, np.zeros((1, n_features), np.float32), zipmap=zipmap)
+    # Random rows with a few to half of their pixels inked, so that some are
+    # read with doubt: on saturated probabilities two graphs cannot differ.
+    rng = np.random.default_rng(0)
+    inked = rng.uniform(size=(64, n_features)) < rng.uniform(0.01, 0.5, (64, 1))
+    X = (rng.uniform(0, infer_pixel_max(model), (64, n_features)) * inked).astype(
+        np.float32
+    )
+
+    def verify(tmp_path):
+        exported = OnnxClassifier(tmp_path)
+        proba, expected = exported.predict_proba(X), model.predict_proba(X)
+        gap = float(np.abs(proba - expected).max())
+        top_two = np.sort(expected, axis=1)[:, -2:]
+        clear = top_two[:, 1] - top_two[:, 0] > AGREEMENT
+        agree = np.array_equal(exported.predict(X)[clear], model.predict(X)[clear])
+        if not gap <= AGREEMENT or not agree:
+            raise ValueError(
+                "The ONNX graph does not agree with the model on random rows "
+                f"(probabilities apart by up to {gap:.3g}): not written."
+            )
+
+    with atomic_write(Path(path), verify=verify) as file:
+        file.write(onx.SerializeToString())
+
+
+class OnnxClassifier:
+    """A classifier exported to ONNX, run by onnxruntime.
+
+    What ``draw --model model.onnx`` serves, and a way to check an exported
+    file from Python: ``predict_proba`` and ``predict`` as the estimator's.
+    The classes and the pixel scale are read from the metadata that
+    `to_onnx` records; a graph from elsewhere has classes ``0 ..
+    n_classes - 1`` and pixels in [0, 1].
+
+    Parameters
+    ----------
+    path : str or path-like
+        The ``.onnx`` file.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+
+    n_features_in_ : int
+
+    pixel_max_ : float
+        The value of a fully inked pixel in the model's input.
+    """
+
+    def __init__(self, path):
+        import onnxruntime
+
+        self.path = Path(path)
+        try:
+            self._session = onnxruntime.InferenceSession(
+                str(self.path), providers=["CPUExecutionProvider"]
+            )
+        except Exception as exc:  # onnxruntime raises its own for any damage
+            raise ValueError(
+                f"{self.path} is not a readable ONNX model: {exc}"
+            ) from exc
+        inputs, outputs = self._session.get_inputs(), self._session.get_outputs()
+        if len(inputs) != 1 or len(outputs) != 2:
+            raise ValueError(
+                f"{self.path} is not a classifier's graph: it has {len(inputs)} "
+                f"inputs and {len(outputs)} outputs, where a label and "
+                "probabilities are expected."
+            )
+        self._input = inputs[0].name
+        self.n_features_in_ = inputs[0].shape[1]
+        metadata = self._session.get_modelmeta().custom_metadata_map
+        self.pixel_max_ = float(json.loads(metadata.get("skdigits.pixel_max", "1.0")))
+        classes = metadata.get("skdigits.classes")
+        if classes is None:
+            width = outputs[1].shape[-1]
+            classes = list(range(width)) if isinstance(width, int) else None
+        else:
+            classes = json.loads(classes)
+        if classes is None:
+            raise ValueError(
+                f"{self.path} records no classes and its probabilities have no "
+                "fixed width: export it with skdigits.onnx.to_onnx."
+            )
+        self.classes_ = np.asarray(classes)
+
+    def predict_proba(self, X) -> np.ndarray:
+        """The probability of each class, from onnxruntime."""
+        X = np.ascontiguousarray(X, dtype=np.float32)
+        _, proba = self._session.run(None, {self._input: X})
+        if isinstance(proba, list):  # zipmap: a dict per row
+            proba = np.array(
+                [[row[c] for c in self.classes_.tolist()] for row in proba]
+            )
+        return np.asarray(proba, dtype=np.float64)
+
+    def predict(self, X) -> np.ndarray:
+        """The label of each row, as the graph gives it."""
+        X = np.ascontiguousarray(X, dtype=np.float32)
+        labels, _ = self._session.run(None, {self._input: X})
+        return np.asarray(labels)
 
 
 # Converters ---------------------------------------------------------------------

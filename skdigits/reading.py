@@ -294,7 +294,9 @@ def infer_pixel_max(estimator) -> float:
     pixel_max : float
         The ``max_value`` of the `PixelScaler` that starts a
         `~sklearn.pipeline.Pipeline` (MNIST's 255, as `fetch_mnist` gives
-        the pixels); 1.0 for anything else, read as taking pixels in [0, 1].
+        the pixels), or of the pipeline an `skdigits.onnx.OnnxClassifier`
+        was exported from; 1.0 for anything else, read as taking pixels in
+        [0, 1].
 
     Examples
     --------
@@ -309,7 +311,8 @@ def infer_pixel_max(estimator) -> float:
     """
     if isinstance(estimator, Pipeline) and isinstance(estimator[0], PixelScaler):
         return float(estimator[0].max_value)
-    return 1.0
+    # A model exported by `skdigits.onnx.to_onnx` records its pipeline's scale.
+    return float(getattr(estimator, "pixel_max_", 1.0))
 
 
 def check_probabilities(proba, *, n_samples: int, n_classes: int) -> np.ndarray:

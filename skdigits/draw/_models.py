@@ -79,7 +79,9 @@ def check_servable(estimator, source: str) -> None:
             f"{type(estimator).__name__})."
         )
     try:
-        check_is_fitted(estimator)
+        # A predictor that is no estimator (an exported model) has no fit.
+        if hasattr(estimator, "fit"):
+            check_is_fitted(estimator)
     except NotFittedError as exc:
         raise ValueError(f"{source} holds an unfitted estimator.") from exc
     n_features = getattr(estimator, "n_features_in_", 784)
@@ -102,9 +104,10 @@ def load_model(
     Parameters
     ----------
     path : str or path-like
-        A ``.skops`` file (needs the ``skops`` package), or any file that
-        ``joblib.load`` reads (pickle or joblib). Unpickling runs code from
-        the file: load only files you trust.
+        A ``.skops`` file (needs the ``skops`` package), an ``.onnx`` file
+        (`skdigits.onnx.OnnxClassifier`, needs the ``onnx`` extra), or any
+        file that ``joblib.load`` reads (pickle or joblib). Unpickling runs
+        code from the file: load only files you trust.
 
     reject_threshold : float, default=None
         Digits read with a lower probability are shown as "not sure";
@@ -124,19 +127,7 @@ def load_model(
     model : ServedModel
     """
     path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"no model file at {path}")
-    if path.suffix == ".skops":
-        estimator = _load_skops(path, trusted)
-    else:
-        import joblib
-
-        try:
-            estimator = joblib.load(path)
-        except Exception as exc:  # a damaged pickle raises anything
-            raise ValueError(
-                f"{path} is not a readable pickle or joblib file: {exc}"
-            ) from exc
+    estimator = read_model_file(path, trusted=trusted)
     check_servable(estimator, str(path))
     name = _describe(estimator)
     return ServedModel(
@@ -147,6 +138,26 @@ def load_model(
         ),
         pixel_max=infer_pixel_max(estimator) if pixel_max is None else pixel_max,
     )
+
+
+def read_model_file(path: Path, *, trusted: tuple[str, ...] = ()):
+    """The fitted model in ``path``: skops, ONNX, or pickle and joblib."""
+    if not path.is_file():
+        raise FileNotFoundError(f"no model file at {path}")
+    if path.suffix == ".skops":
+        return _load_skops(path, trusted)
+    if path.suffix == ".onnx":
+        from skdigits.onnx import OnnxClassifier
+
+        return OnnxClassifier(path)
+    import joblib
+
+    try:
+        return joblib.load(path)
+    except Exception as exc:  # a damaged pickle raises anything
+        raise ValueError(
+            f"{path} is not a readable pickle or joblib file: {exc}"
+        ) from exc
 
 
 def _load_skops(path: Path, trusted: tuple[str, ...]):
