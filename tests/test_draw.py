@@ -433,7 +433,7 @@ def test_the_command_names_a_busy_port_and_a_missing_model(tmp_path, bar_model):
     for option, value, words in [
         ("--reject-threshold", "2", "not a probability"),
         ("--port", "70000", "not a port"),
-        ("--pixel-max", "0", "not positive"),
+        ("--pixel-max", "0", "not a finite positive number"),
     ]:
         process = draw_command("--model", str(path), option, value)
         _, err = process.communicate(timeout=60)
