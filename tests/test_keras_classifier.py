@@ -477,7 +477,7 @@ def test_a_softmax_in_any_form_is_recognised_not_applied_twice(ending, digits):
         ("LeakyReLU", r"last operation is a LeakyReLU layer"),
         ("relu", r"ends in 'relu'"),
         ("Lambda softmax", r"outputs are probabilities .* not one skdigits recognises"),
-        ("Lambda relu", r"outputs are never negative"),
+        ("Lambda relu", r"outputs are never negative and often 0"),
         ("Softmax on axis 1 of 2x5", r"acts on scores of shape \(None, 2, 5\)"),
     ],
 )
@@ -597,3 +597,18 @@ def test_a_model_given_as_a_keras_model_pickles_without_keras(digits, tmp_path):
     np.testing.assert_array_equal(
         clone(restored).fit(X, y).predict_proba(X[:50]), clf.predict_proba(X[:50])
     )
+
+
+@pytest.mark.parametrize(
+    "last",
+    [
+        lambda L: [L.Dense(10, kernel_initializer="zeros")],  # logits all 0 at first
+        lambda L: [L.Dense(10), L.BatchNormalization()],  # logits, normalized
+    ],
+    ids=["zero-initialised", "batch-normalised"],
+)
+def test_logits_that_look_unusual_at_first_are_still_logits(last, digits):
+    X, y = digits
+    network = _network(*last(_layers()))
+    clf = KerasClassifier(network, max_iter=30, learning_rate_init=0.01, random_state=0)
+    assert clf.fit(X[:500], y[:500]).score(X[500:], y[500:]) > 0.8

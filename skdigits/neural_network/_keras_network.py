@@ -206,12 +206,14 @@ def _has_convolutions(model) -> bool:
 
 
 def _is_graph_network(model) -> bool:
-    """Whether ``model`` is a Sequential or functional Keras model (not subclassed)."""
+    """Whether ``model`` is a Sequential or functional Keras model (not subclassed).
+
+    A functional model (a subclass built with ``inputs`` and ``outputs``
+    too) knows its inputs from its construction; a subclassed one has none.
+    """
     from keras import Sequential
 
-    # Functional models are the instances of keras.Model's own class (a
-    # Functional); a subclass of keras.Model is a subclassed model.
-    return isinstance(model, Sequential) or type(model).__name__ == "Functional"
+    return isinstance(model, Sequential) or bool(getattr(model, "inputs", None))
 
 
 @dataclass(frozen=True)
@@ -318,31 +320,34 @@ def _final_operation(keras, layer) -> FinalActivation:
 def _check_scores(model, final: FinalActivation, n_features: int) -> None:
     """Refuse a network whose outputs are not what ``final`` says they are.
 
-    Run on random rows: outputs that are probabilities (each row
-    non-negative and summing to 1) from a network skdigits read as giving
-    logits come from a softmax it did not recognise (a custom layer, a
-    Lambda); logits that are never negative come from a ReLU-like last
-    operation. Either would be trained as logits and be wrong.
+    Run on random rows, for a network of several outputs: outputs that are
+    probabilities (each row non-negative and summing to 1) from a network
+    skdigits read as giving logits come from a softmax it did not recognise
+    (a custom layer, a Lambda); outputs never negative and often exactly 0
+    come from a ReLU. Either would be trained as logits, and be wrong. (One
+    output is left alone: a narrow network's few logits may all be
+    positive on a few rows by chance.)
     """
     if final.name != "linear":
         return
     rows = np.random.default_rng(0).standard_normal((_PROBE_ROWS, n_features))
     scores = np.asarray(model(rows.astype("float32"), training=False), dtype=float)
-    if not np.isfinite(scores).all():
+    if scores.shape[-1] < 2 or not np.isfinite(scores).all():
         return  # the fit reports non-finite losses itself
     where = f"its last operation ({type(final.layer).__name__} {final.layer.name!r})"
     sums_to_one = np.allclose(scores.sum(axis=-1), 1, atol=1e-4)
-    if scores.shape[-1] > 1 and sums_to_one and scores.min() >= 0:
+    if sums_to_one and scores.min() >= 0:
         raise ValueError(
             "The network's outputs are probabilities (each row sums to 1), "
             f"but {where} is not one skdigits recognises as a softmax, so "
             "they would be taken as logits. End the network in "
             "Dense(..., activation='softmax') or keras.layers.Softmax()."
         )
-    if scores.min() >= 0:
+    if scores.min() >= 0 and (scores == 0).any() and (scores > 0).any():
         raise ValueError(
-            "The network's outputs are never negative, so they are not logits: "
-            f"{where} must be a softmax, a sigmoid or linear (logits)."
+            "The network's outputs are never negative and often 0, as a "
+            f"ReLU's, so they are not logits: {where} must be a softmax, a "
+            "sigmoid or linear (logits)."
         )
 
 
