@@ -140,47 +140,58 @@ def _frame_depth(shape: tuple[int, int]) -> int:
 def _paper_is_light(image: np.ndarray) -> bool:
     """Whether the paper of ``image`` (in [0, 1]) is light: the ink dark.
 
-    The paper is what the border is: in an image large enough to hold lines
-    along its border (see `border_lines`), the median of the medians of the
-    rings of pixels in to twice `_frame_depth`, so that a box or a rule (at
-    most `_frame_depth` rings of the other polarity) cannot turn the
-    verdict; in a smaller one, the outer ring's median.
+    The paper is what the border is (its median), but for the lines along
+    it (see `border_lines`), which may be of either polarity: then it is
+    what the border is just inside them.
     """
-    depth = 2 * _frame_depth(image.shape) if min(image.shape) >= MIN_LINE_PIXELS else 0
-    medians = [
-        np.median(image[_rings(image.shape, d) & ~_rings(image.shape, d - 1)])
-        if d
-        else np.median(image[_rings(image.shape, 0)])
-        for d in range(depth + 1)
-    ]
-    return bool(np.median(medians) > 0.5)
+    lines = border_lines(image) | border_lines(1.0 - image)
+    border = image[_rings(image.shape, _depth(lines)) & ~lines]
+    return bool(np.median(border) > 0.5)
 
 
 def border_lines(image: np.ndarray) -> np.ndarray:
     """The straight lines along the border of a light-on-dark image, as a mask.
 
-    A box printed around a field, or a rule under it, is paper, not ink: a
-    run of rows (columns) at most `_frame_depth` in from the border, each
-    inked (above 0.5) over 90% of its length, and at most `_frame_depth`
-    thick together. Sides shorter than `MIN_LINE_PIXELS` have none: a small
-    image is a digit, and its strokes may span it.
+    A box printed around a field, or a rule along its top or bottom, is
+    paper, not ink. A line is a run of rows (columns) at most `_frame_depth`
+    in from the border, each inked (above 0.5) over 90% of its length, and
+    at most `_frame_depth` thick together. Lines are furniture when they
+    close a box (one along each side), or, for rules along the top or the
+    bottom, when the image is at least twice as wide as tall (a field of
+    several digits): in a tight crop of one digit, a line along one side is
+    the digit's own stroke (the bar of a 7), and stays ink. Sides shorter
+    than `MIN_LINE_PIXELS` have no lines.
     """
     lines = np.zeros(image.shape, dtype=bool)
     depth = _frame_depth(image.shape)
+    if depth < 1:
+        return lines
     inked = image > 0.5
-    for axis in (0, 1):
-        length = image.shape[1 - axis]
-        if length < MIN_LINE_PIXELS or depth < 1:
-            continue
-        full = inked.mean(axis=1 - axis) >= 0.9  # per row (axis 0) or column
-        n = len(full)
-        for start, stop in _runs(full):
-            near_edge = start < depth or stop > n - depth
-            if near_edge and stop - start <= depth:
-                if axis == 0:
-                    lines[start:stop, :] = True
-                else:
-                    lines[:, start:stop] = True
+    # Per side: the runs of rows (columns) that are lines.
+    sides = {}
+    for axis, (near, far) in ((0, ("top", "bottom")), (1, ("left", "right"))):
+        n, length = image.shape[axis], image.shape[1 - axis]
+        full = inked.mean(axis=1 - axis) >= 0.9
+        runs = [
+            (start, stop)
+            for start, stop in _runs(full)
+            if stop - start <= depth and length >= MIN_LINE_PIXELS
+        ]
+        sides[near] = [(a, b) for a, b in runs if a < depth]
+        sides[far] = [(a, b) for a, b in runs if b > n - depth]
+    height, width = image.shape
+    if all(sides.values()):
+        furniture = sides
+    elif width >= 2 * height:
+        furniture = {"top": sides["top"], "bottom": sides["bottom"]}
+    else:
+        return lines
+    for side, runs in furniture.items():
+        for start, stop in runs:
+            if side in ("top", "bottom"):
+                lines[start:stop, :] = True
+            else:
+                lines[:, start:stop] = True
     return lines
 
 
@@ -235,9 +246,9 @@ def ink_image(
 
     The polarity ("auto": the paper is what the border is, see
     `_paper_is_light`) is brought to MNIST's, light ink on black. Straight
-    lines along the border (a box printed around the field, a rule: see
-    `border_lines`) are paper, not ink, and are removed; a field holding
-    nothing else has no ink. The paper's level, or its slow variation in
+    lines along the border that close a box around the field, or rule a
+    field at least twice as wide as tall, are paper, not ink, and are
+    removed (see `border_lines`); a field holding nothing else has no ink. The paper's level, or its slow variation in
     images of 24 pixels or more (a grey opening a third of the image wide),
     is subtracted; the ink is what Otsu's threshold separates from it. Its
     connected pieces are then sorted: a piece whose longer side is below

@@ -332,20 +332,42 @@ def test_a_box_around_the_field_changes_nothing(
 
 
 @pytest.mark.parametrize(
-    "lines",
+    ("shape", "lines"),
     [
-        lambda f: f.__setitem__((slice(-2, None), slice(None)), 0),  # a rule
-        lambda f: f.__setitem__((slice(None), slice(0, 1)), 0),  # a side
-        lambda f: f.__setitem__(slice(None), framed(f, 0)),  # a whole box
+        ((60, 200), lambda f: f.__setitem__((slice(-2, None), slice(None)), 0)),
+        ((60, 200), lambda f: f.__setitem__((slice(0, 3), slice(None)), 0)),
+        ((60, 40), lambda f: f.__setitem__(slice(None), framed(f, 0))),
+        ((60, 200), lambda f: f.__setitem__(slice(None), framed(f, 0, 2, 1))),
     ],
-    ids=["rule", "side", "box"],
+    ids=["rule under a field", "rule over a field", "box", "inset box"],
 )
-def test_a_field_holding_only_lines_along_its_border_has_no_ink(lines):
+def test_a_field_holding_only_furniture_has_no_ink(shape, lines):
     """Paper furniture alone is not a digit: no "4" read from a rule."""
-    field = np.full((60, 40), 255, dtype=np.uint8)
+    field = np.full(shape, 255, dtype=np.uint8)
     lines(field)
     with pytest.raises(NoInkError, match="straight lines along its border"):
         read_digits(field, fitted_proba_classifier())
+
+
+def seven(margin=0):
+    """A "7" cropped to its ink: its bar runs along the crop's top edge."""
+    crop = np.full((60, 40), 255, dtype=np.uint8)
+    crop[:5] = 0
+    for row in range(5, 60):
+        column = int(38 - (row - 5) * 0.45)
+        crop[row, column - 3 : column + 2] = 0
+    return np.pad(crop, margin, constant_values=255)
+
+
+def test_a_digit_cropped_to_its_ink_keeps_the_strokes_along_its_edges():
+    """A line along one side of a single digit's crop is the digit's stroke
+    (a 7's bar, a 1): only a closed box, or a rule along a field at least
+    twice as wide as tall, is furniture."""
+    tight, loose = normalize_digit(seven()), normalize_digit(seven(margin=20))
+    np.testing.assert_allclose(tight, loose, atol=0.2)
+    assert (tight[:14] > 0.5).sum(axis=1).max() >= 10  # the bar is there
+    (segment,) = segment_digits(seven())
+    assert segment.box == (0, 0, 60, 40)
 
 
 def test_a_digit_crossing_the_box_keeps_its_ink_inside():

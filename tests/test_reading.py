@@ -146,7 +146,7 @@ def test_a_boxed_field_reads_as_the_field_alone_on_mnist(mnist_home):
         assert boxed.text == "1"
         assert boxed.boxes == plain.boxes == [(10, 18, 50, 22)]
         np.testing.assert_allclose(boxed.proba, plain.proba, atol=1e-12)
-    rule = np.full((60, 40), 255, np.uint8)
+    rule = np.full((60, 200), 255, np.uint8)  # a field's rule, no digit on it
     rule[-2:, :] = 0
     with pytest.raises(NoInkError):
         read_digits(rule, model)
