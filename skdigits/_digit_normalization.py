@@ -248,10 +248,11 @@ def ink_image(
     `_paper_is_light`) is brought to MNIST's, light ink on black. Straight
     lines along the border that close a box around the field, or rule a
     field at least twice as wide as tall, are paper, not ink, and are
-    removed (see `border_lines`); a field holding nothing else has no ink. The paper's level, or its slow variation in
-    images of 24 pixels or more (a grey opening a third of the image wide),
-    is subtracted; the ink is what Otsu's threshold separates from it. Its
-    connected pieces are then sorted: a piece whose longer side is below
+    removed (see `border_lines`); a field holding nothing else has no ink.
+    The paper's level, or its slow variation in images of 24 pixels or more
+    (a grey opening a third of the image wide), is subtracted; the ink is
+    what Otsu's threshold separates from it. Its connected pieces are then
+    sorted: a piece whose longer side is below
     ``min_size`` of the image's shorter side (or `MIN_MARK_PIXELS`) is a
     speck, and so is one carrying less than ``min_piece`` of the remaining
     ink; specks are dropped, every larger piece is kept (a stroke broken in

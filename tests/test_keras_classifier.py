@@ -478,6 +478,10 @@ def test_a_softmax_in_any_form_is_recognised_not_applied_twice(ending, digits):
         ("relu", r"ends in 'relu'"),
         ("Lambda softmax", r"outputs are probabilities .* not one skdigits recognises"),
         ("Lambda relu", r"outputs are never negative and often 0"),
+        ("softmax, Softmax", r"two activations in a row"),
+        ("softmax, Dropout, Softmax", r"to the output of 'dense_\d+', which ends in"),
+        ("sigmoid, Activation", r"final sigmoid .* ends in 'sigmoid'"),
+        ("Softmax, Softmax", r"ends in 'softmax': two activations in a row"),
         ("Softmax on axis 1 of 2x5", r"acts on scores of shape \(None, 2, 5\)"),
     ],
 )
@@ -491,6 +495,14 @@ def test_a_last_operation_that_gives_no_scores_is_refused(ending, message, digit
         "relu": [L.Dense(10, activation="relu")],
         "Lambda softmax": [L.Dense(10), L.Lambda(keras.ops.softmax)],
         "Lambda relu": [L.Dense(10), L.Lambda(keras.ops.relu)],
+        "softmax, Softmax": [L.Dense(10, activation="softmax"), L.Softmax()],
+        "softmax, Dropout, Softmax": [
+            *(L.Dense(10, activation="softmax"), L.Dropout(0.1), L.Softmax()),
+        ],
+        "sigmoid, Activation": [
+            *(L.Dense(10, activation="sigmoid"), L.Activation("sigmoid")),
+        ],
+        "Softmax, Softmax": [L.Dense(10), L.Softmax(), L.Softmax()],
         "Softmax on axis 1 of 2x5": [
             *(L.Dense(10), L.Reshape((2, 5))),
             *(L.Softmax(), L.Reshape((10,))),
@@ -612,3 +624,42 @@ def test_logits_that_look_unusual_at_first_are_still_logits(last, digits):
     network = _network(*last(_layers()))
     clf = KerasClassifier(network, max_iter=30, learning_rate_init=0.01, random_state=0)
     assert clf.fit(X[:500], y[:500]).score(X[500:], y[500:]) > 0.8
+
+
+def test_a_model_with_an_unregistered_custom_layer_fits(digits):
+    """Keras cannot build it again from its configuration: it is cloned as it
+    is, in memory."""
+    import keras
+
+    class Twice(keras.layers.Layer):
+        def call(self, x):
+            return 2.0 * x
+
+    L = _layers()
+    network = keras.Sequential(
+        [keras.Input((64,)), Twice(), L.Dense(32, activation="relu"), L.Dense(10)]
+    )
+    X, y = digits
+    clf = KerasClassifier(network, max_iter=5, random_state=0).fit(X, y)
+    # (clone would deep-copy the model, which Keras does through its
+    # configuration: it cannot either.)
+    again = KerasClassifier(network, max_iter=5, random_state=0).fit(X, y)
+    np.testing.assert_array_equal(
+        again.predict_proba(X[:20]), clf.predict_proba(X[:20])
+    )
+    assert clf.model is network
+
+
+def test_a_subclassed_model_given_as_it_is_is_refused_by_name(digits):
+    import keras
+
+    class OneLayer(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.scores = keras.layers.Dense(10)
+
+        def call(self, x):
+            return self.scores(x)
+
+    with pytest.raises(TypeError, match=r"subclassed keras.Model \(OneLayer\)"):
+        KerasClassifier(OneLayer(), max_iter=2).fit(*digits)

@@ -1,11 +1,14 @@
 """`KerasClassifier`: any Keras network as a scikit-learn classifier."""
 
-import sys
 from typing import ClassVar
 
 from skdigits._jax_runtime.keras import import_keras
 from skdigits.neural_network._base import BaseKerasClassifier
-from skdigits.neural_network._keras_network import KerasNetwork, SerializedKerasModel
+from skdigits.neural_network._keras_network import (
+    KerasNetwork,
+    SerializedKerasModel,
+    picklable_model,
+)
 
 # The prefixes of the parameters routed to the network and to the optimizer.
 ROUTES = ("model__", "optimizer__")
@@ -338,13 +341,13 @@ class KerasClassifier(BaseKerasClassifier):
     # Persistence ---------------------------------------------------------------
 
     def __getstate__(self):
-        # A Keras model given as ``model`` is pickled as plain data, so that
+        # A Keras model given as ``model`` is pickled as plain data where its
+        # configuration builds it again (`picklable_model`), so that
         # unpickling imports no Keras (on whatever backend the process would
         # pick); it is built again, on JAX, when first asked for.
         state = super().__getstate__()
-        model = state.get("model")
-        if _is_keras_model(model):
-            state["model"] = SerializedKerasModel.of(import_keras(), model)
+        if "model" in state:
+            state["model"] = picklable_model(state["model"])
         return state
 
     def __setstate__(self, state):
@@ -363,12 +366,6 @@ class KerasClassifier(BaseKerasClassifier):
         self.model = serialized.to_keras(import_keras())
         del self._serialized_model
         return self.model
-
-
-def _is_keras_model(model) -> bool:
-    """Whether ``model`` is a Keras model, without importing Keras for it."""
-    keras = sys.modules.get("keras")
-    return keras is not None and isinstance(model, keras.Model)
 
 
 def _check_routed_names(params: dict) -> None:

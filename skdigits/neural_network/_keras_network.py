@@ -24,6 +24,7 @@ import contextlib
 import dataclasses
 import json
 import random
+import sys
 import threading
 import types
 import warnings
@@ -128,6 +129,26 @@ class SerializedKerasModel:
         return model
 
 
+def picklable_model(model):
+    """``model`` as a pickle should hold it.
+
+    A Keras model becomes a `SerializedKerasModel` when its configuration
+    builds it again here (Keras' own layers, or custom ones registered with
+    Keras); one that does not (a custom layer Keras cannot find by name) is
+    left to Keras' own pickling, which imports Keras when unpickled. Any
+    other object is returned as it is.
+    """
+    keras = sys.modules.get("keras")
+    if keras is None or not isinstance(model, keras.Model):
+        return model
+    try:
+        serialized = SerializedKerasModel.of(keras, model)
+        serialized.to_keras(keras)
+    except Exception:  # Keras raises anything for a configuration it cannot read
+        return model
+    return serialized
+
+
 def _takes_meta(build) -> bool:
     """Whether the callable ``build`` declares a parameter named ``meta``."""
     # scikit-learn's public test of a callable's parameter, which it asks of
@@ -147,6 +168,7 @@ def build_keras_model(keras, model, params: dict, meta: dict, seed: int = 0):
         model = model.to_keras(keras)
     with seeded_build(seed):
         if isinstance(model, keras.Model):
+            _check_graph_network(model)
             built = keras.models.clone_model(model)
         else:
             kwargs = dict(params)
@@ -170,14 +192,7 @@ def build_keras_model(keras, model, params: dict, meta: dict, seed: int = 0):
                 )
                 built = keras.models.clone_model(built)
             _built_by_builders.add(built)
-        if not _is_graph_network(built):
-            raise TypeError(
-                f"The network is a subclassed keras.Model ({type(built).__name__}), "
-                "whose call skdigits cannot read: KerasClassifier takes "
-                "keras.Sequential and functional models (keras.Model(inputs, "
-                "outputs)). Wrap it in one: inputs = keras.Input((n_features,)); "
-                "keras.Model(inputs, MyModel()(inputs))."
-            )
+        _check_graph_network(built)
         if not built.built:
             built.build((None, n_features))
     inputs = getattr(built, "inputs", None) or []
@@ -214,6 +229,17 @@ def _is_graph_network(model) -> bool:
     from keras import Sequential
 
     return isinstance(model, Sequential) or bool(getattr(model, "inputs", None))
+
+
+def _check_graph_network(model) -> None:
+    if not _is_graph_network(model):
+        raise TypeError(
+            f"The network is a subclassed keras.Model ({type(model).__name__}), "
+            "whose call skdigits cannot read: KerasClassifier takes "
+            "keras.Sequential and functional models (keras.Model(inputs, "
+            "outputs)). Wrap it in one: inputs = keras.Input((n_features,)); "
+            "keras.Model(inputs, MyModel()(inputs))."
+        )
 
 
 @dataclass(frozen=True)
@@ -266,7 +292,44 @@ def _final_activation(keras, model) -> FinalActivation:
         trailing.insert(0, layer)
         layer = previous
     final = _final_operation(keras, layer)
+    _check_single_activation(keras, model, final)
     return dataclasses.replace(final, trailing=tuple(trailing))
+
+
+def _check_single_activation(keras, model, final: FinalActivation) -> None:
+    """Refuse an activation layer applied to what another activation gave.
+
+    A ``Softmax`` or ``Activation`` layer at the end computes nothing but
+    the activation: on probabilities (a softmax's, a sigmoid's) it gives
+    probabilities squeezed towards uniform, trained silently wrong.
+    """
+    if final.name == "linear" or type(final.layer).__name__ not in (
+        "Softmax",
+        "Activation",
+    ):
+        return
+    producer = _producer(model, final.layer.input)
+    while producer is not None and type(producer).__name__ in _PASS_THROUGH_LAYERS:
+        producer = _producer(model, producer.input)
+    if producer is None:
+        return
+    if isinstance(producer, keras.Model) and _is_graph_network(producer):
+        before = _final_activation(keras, producer).name
+    elif type(producer).__name__ == "Softmax":
+        before = "softmax"
+    else:
+        activation = getattr(producer, "activation", None)
+        before = (
+            "linear"
+            if activation is None
+            else getattr(activation, "__name__", str(activation))
+        )
+    if before != "linear":
+        raise ValueError(
+            f"The network applies its final {final.name} ({final.layer.name!r}) "
+            f"to the output of {producer.name!r}, which ends in {before!r}: two "
+            "activations in a row would be trained as one. Remove one of them."
+        )
 
 
 def _final_operation(keras, layer) -> FinalActivation:
@@ -456,11 +519,7 @@ class KerasNetwork:
         trainable = [np.asarray(v.value) for v in built.trainable_variables]
         non_trainable = [np.asarray(v.value) for v in built.non_trainable_variables]
         return cls(
-            model=(
-                SerializedKerasModel.of(keras, model)
-                if isinstance(model, keras.Model)
-                else model
-            ),
+            model=model,
             params=dict(params),
             meta=meta,
             config=config,
@@ -474,6 +533,10 @@ class KerasNetwork:
             initial=(trainable, non_trainable),
             steps_per_call=STEPS_PER_CALL if _has_convolutions(built) else None,
         )
+
+    def __getstate__(self):
+        # A Keras model given as it is pickles as plain data where it can.
+        return {**self.__dict__, "model": picklable_model(self.model)}
 
     # The engine's interface (as `NetworkSpec`'s) ------------------------------
 
