@@ -117,6 +117,9 @@ _ACTIVATIONS = {
     "leaky_relu": "LeakyRelu",
 }
 
+# The slope of Keras' "leaky_relu" activation (keras.activations.leaky_relu).
+LEAKY_RELU_SLOPE = 0.2
+
 _registered = False
 
 
@@ -309,10 +312,28 @@ def export_model(model, path, *, zipmap: bool | str = False) -> None:
         If the model cannot be exported (naming the layer) or if the graph
         does not agree with it; ``path`` is then left as it was.
     """
+    from sklearn.exceptions import NotFittedError
+    from sklearn.utils.validation import check_is_fitted
+
     from skdigits._atomic_write import atomic_write
 
-    n_features = model.n_features_in_
-    onx = to_onnx(model, np.zeros((1, n_features), np.float32), zipmap=zipmap)
+    path = Path(path)
+    if path.is_dir():
+        raise ValueError(f"{path} is a folder; name the .onnx file to write.")
+    if not hasattr(model, "predict_proba") or not hasattr(model, "fit"):
+        raise ValueError(
+            f"Only a fitted classifier is exported; got {type(model).__name__}."
+        )
+    try:
+        check_is_fitted(model)
+        n_features = model.n_features_in_
+    except (NotFittedError, AttributeError) as exc:
+        raise ValueError(f"The {type(model).__name__} is not fitted.") from exc
+    try:
+        onx = to_onnx(model, np.zeros((1, n_features), np.float32), zipmap=zipmap)
+    except (RuntimeError, NotImplementedError, TypeError, KeyError) as exc:
+        # skl2onnx's own refusals (a step it has no converter for, say).
+        raise ValueError(f"skl2onnx cannot convert the model: {exc}") from exc
     # Random rows with a few to half of their pixels inked, so that some are
     # read with doubt: on saturated probabilities two graphs cannot differ.
     rng = np.random.default_rng(0)
@@ -322,7 +343,7 @@ def export_model(model, path, *, zipmap: bool | str = False) -> None:
     )
 
     def verify(tmp_path):
-        exported = OnnxClassifier(tmp_path)
+        exported = OnnxClassifier(Path(tmp_path).read_bytes())
         proba, expected = exported.predict_proba(X), model.predict_proba(X)
         gap = float(np.abs(proba - expected).max())
         top_two = np.sort(expected, axis=1)[:, -2:]
@@ -334,7 +355,7 @@ def export_model(model, path, *, zipmap: bool | str = False) -> None:
                 f"(probabilities apart by up to {gap:.3g}): not written."
             )
 
-    with atomic_write(Path(path), verify=verify) as file:
+    with atomic_write(path, verify=verify) as file:
         file.write(onx.SerializeToString())
 
 
@@ -344,13 +365,14 @@ class OnnxClassifier:
     What ``draw --model model.onnx`` serves, and a way to check an exported
     file from Python: ``predict_proba`` and ``predict`` as the estimator's.
     The classes and the pixel scale are read from the metadata that
-    `to_onnx` records; a graph from elsewhere has classes ``0 ..
-    n_classes - 1`` and pixels in [0, 1].
+    `to_onnx` records; a graph without it (from skl2onnx alone) is refused,
+    since its classes could only be guessed. Input is checked as
+    scikit-learn checks it: 2-D, finite, of ``n_features_in_`` columns.
 
     Parameters
     ----------
-    path : str or path-like
-        The ``.onnx`` file.
+    path : str, path-like or bytes
+        The ``.onnx`` file, or its content.
 
     Attributes
     ----------
@@ -365,43 +387,44 @@ class OnnxClassifier:
     def __init__(self, path):
         import onnxruntime
 
-        self.path = Path(path)
+        self.path = path
+        where = "the ONNX model" if isinstance(path, bytes) else str(path)
         try:
             self._session = onnxruntime.InferenceSession(
-                str(self.path), providers=["CPUExecutionProvider"]
+                path if isinstance(path, bytes) else str(path),
+                providers=["CPUExecutionProvider"],
             )
         except Exception as exc:  # onnxruntime raises its own for any damage
-            raise ValueError(
-                f"{self.path} is not a readable ONNX model: {exc}"
-            ) from exc
+            raise ValueError(f"{where} is not a readable ONNX model: {exc}") from exc
         inputs, outputs = self._session.get_inputs(), self._session.get_outputs()
-        if len(inputs) != 1 or len(outputs) != 2:
+        metadata = self._session.get_modelmeta().custom_metadata_map
+        if len(inputs) != 1 or len(outputs) != 2 or "skdigits.classes" not in metadata:
+            # The classes of a graph from elsewhere could only be guessed.
             raise ValueError(
-                f"{self.path} is not a classifier's graph: it has {len(inputs)} "
-                f"inputs and {len(outputs)} outputs, where a label and "
-                "probabilities are expected."
+                f"{where} is not a classifier exported by skdigits (python -m "
+                "skdigits export, or skdigits.onnx.to_onnx), which records its "
+                "classes: export the model with it."
             )
         self._input = inputs[0].name
         self.n_features_in_ = inputs[0].shape[1]
-        metadata = self._session.get_modelmeta().custom_metadata_map
         self.pixel_max_ = float(json.loads(metadata.get("skdigits.pixel_max", "1.0")))
-        classes = metadata.get("skdigits.classes")
-        if classes is None:
-            width = outputs[1].shape[-1]
-            classes = list(range(width)) if isinstance(width, int) else None
-        else:
-            classes = json.loads(classes)
-        if classes is None:
+        self.classes_ = np.asarray(json.loads(metadata["skdigits.classes"]))
+
+    def _run(self, X):
+        """The graph's (labels, probabilities) for validated X."""
+        from sklearn.utils import check_array
+
+        X = check_array(X, dtype=np.float32, ensure_all_finite=True)
+        if X.shape[1] != self.n_features_in_:
             raise ValueError(
-                f"{self.path} records no classes and its probabilities have no "
-                "fixed width: export it with skdigits.onnx.to_onnx."
+                f"X has {X.shape[1]} features, but the ONNX model takes "
+                f"{self.n_features_in_}."
             )
-        self.classes_ = np.asarray(classes)
+        return self._session.run(None, {self._input: X})
 
     def predict_proba(self, X) -> np.ndarray:
         """The probability of each class, from onnxruntime."""
-        X = np.ascontiguousarray(X, dtype=np.float32)
-        _, proba = self._session.run(None, {self._input: X})
+        _, proba = self._run(X)
         if isinstance(proba, list):  # zipmap: a dict per row
             proba = np.array(
                 [[row[c] for c in self.classes_.tolist()] for row in proba]
@@ -409,10 +432,14 @@ class OnnxClassifier:
         return np.asarray(proba, dtype=np.float64)
 
     def predict(self, X) -> np.ndarray:
-        """The label of each row, as the graph gives it."""
-        X = np.ascontiguousarray(X, dtype=np.float32)
-        labels, _ = self._session.run(None, {self._input: X})
-        return np.asarray(labels)
+        """The label of each row (indicators for multilabel targets)."""
+        labels, _ = self._run(X)
+        labels = np.asarray(labels)
+        if labels.ndim == 1 and self.classes_.dtype.kind in "bf":
+            # The graph gives int64 labels for booleans and floats, as
+            # scikit-learn's converters do.
+            return labels.astype(self.classes_.dtype)
+        return labels
 
 
 # Converters ---------------------------------------------------------------------
@@ -501,6 +528,8 @@ def _convert_classifier(scope, operator, container):
     else:
         logits = _keras_logits(graph, estimator, x)
     proba = _probabilities(graph, logits, network.output)
+    if graph.dtype != _input_dtype(operator):  # a float32 network, float64 input
+        proba = graph.node("Cast", [proba], to=TensorProto.DOUBLE)
     graph.node("Identity", [proba], operator.outputs[1].full_name)
     if network.output == "sigmoid":
         above = graph.node("Greater", [proba, graph.constant(0.5, "half")])
@@ -508,7 +537,7 @@ def _convert_classifier(scope, operator, container):
         return
     classes = np.asarray(estimator.classes_)
     if classes.dtype.kind in "biuf":
-        classes = graph.constant(classes.astype(np.int64), "classes", np.int64)
+        classes = graph.constant(_int64_classes(classes), "classes", np.int64)
     else:
         classes = graph.constant(classes.astype(str).astype(object), "classes", object)
     best = graph.node("ArgMax", [proba], axis=1)
@@ -518,6 +547,20 @@ def _convert_classifier(scope, operator, container):
         [label, graph.constant([-1], "flat", np.int64)],
         operator.outputs[0].full_name,
     )
+
+
+def _int64_classes(classes: np.ndarray) -> np.ndarray:
+    """Numeric classes as the int64 labels of the graph, or an error."""
+    as_int = classes.astype(np.int64)
+    if not np.array_equal(as_int, classes) or (
+        classes.dtype.kind == "u" and classes.max() > np.iinfo(np.int64).max
+    ):
+        raise ValueError(
+            f"The classes {classes.tolist()} are not all int64 values: an ONNX "
+            "classifier's labels are int64 or strings. Encode them first "
+            "(sklearn.preprocessing.LabelEncoder)."
+        )
+    return as_int
 
 
 def _dense_logits(graph, layers, x) -> str:
@@ -634,6 +677,8 @@ def _activation_node(graph, layer, name, x) -> str:
         raise _unsupported(layer, f"its activation {name!r} has no ONNX operator here")
     if name == "softmax":
         return graph.node("Softmax", [x], axis=1)
+    if name == "leaky_relu":  # Keras' default slope; ONNX's is 0.01
+        return graph.node("LeakyRelu", [x], alpha=LEAKY_RELU_SLOPE)
     return graph.node(_ACTIVATIONS[name], [x])
 
 
@@ -674,8 +719,11 @@ def _emit_layer(graph, keras, layer, tensor, activation):
         x = _batch_normalization(graph, layer, tensor, weights)
         shape = tensor.shape
     elif kind == "Rescaling":
-        x = graph.node("Mul", [x, graph.constant(layer.scale, "scale")])
-        x = graph.node("Add", [x, graph.constant(layer.offset, "offset")])
+        scale, offset = (
+            _per_channel(layer, tensor, value) for value in (layer.scale, layer.offset)
+        )
+        x = graph.node("Mul", [x, graph.constant(scale, "scale")])
+        x = graph.node("Add", [x, graph.constant(offset, "offset")])
         shape = tensor.shape
     elif kind == "Softmax":
         if tensor.spatial_rank:
@@ -696,6 +744,21 @@ def _emit_layer(graph, keras, layer, tensor, activation):
             raise _unsupported(layer, "a softmax on images is not exported")
         x = _activation_node(graph, layer, name, x)
     return _Tensor(x, shape, channels_first)
+
+
+def _per_channel(layer, tensor, value) -> np.ndarray:
+    """A scalar, or one value per channel, shaped to broadcast in ONNX's layout."""
+    value = np.asarray(value, dtype=np.float32)
+    if value.ndim == 0:
+        return value
+    channels = tensor.shape[-1]
+    if value.size != channels:
+        raise _unsupported(
+            layer, f"only a scalar or one value per channel ({channels}) is exported"
+        )
+    if tensor.channels_first:
+        return value.reshape(channels, *([1] * tensor.spatial_rank))
+    return value.reshape(channels)
 
 
 def _relu_family(graph, layer, kind, x) -> str:

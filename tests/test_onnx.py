@@ -299,3 +299,167 @@ def test_a_damaged_onnx_file_is_refused_in_one_line(tmp_path, content):
     path.write_bytes(content)
     with pytest.raises(ValueError, match=r"model.onnx is not a readable ONNX model"):
         load_model(path)
+
+
+# What could be converted wrongly, and what must be refused -----------------------
+
+
+def _image_network(meta):
+    import keras
+
+    L = keras.layers
+    return keras.Sequential(
+        [
+            keras.Input((meta["n_features_in_"],)),
+            L.Reshape((8, 8, 1)),
+            L.Conv2D(4, 3, padding="same", activation="leaky_relu"),
+            L.Rescaling(scale=[0.5, 1.0, 2.0, 4.0], offset=[0.0, 0.1, 0.2, 0.3]),
+            L.Conv2D(6, 2, strides=3, dilation_rate=1, activation="elu"),
+            L.LeakyReLU(negative_slope=0.3),
+            L.BatchNormalization(center=False),
+            L.AveragePooling2D(2, padding="same"),
+            L.Flatten(),
+            L.Dense(16, activation="leaky_relu"),
+            L.Rescaling(0.5, offset=0.25),
+            L.Dense(meta["n_outputs_"], activation="softmax"),
+        ]
+    )
+
+
+def test_activations_and_per_channel_scales_are_exported_as_keras_computes_them(split):
+    X_train, X_test, y_train, _ = split
+    model = KerasClassifier(_image_network, max_iter=5, random_state=0)
+    model.fit(X_train / 16, y_train)
+    labels, proba = run(model, X_test / 16)
+    assert_same_answers(model, X_test / 16, labels, proba)
+    # float64 rows: the float32 network's probabilities, as float64.
+    labels, proba = run(model, (X_test / 16).astype(np.float64))
+    assert proba.dtype == np.float64
+    assert_same_answers(model, (X_test / 16).astype(np.float64), labels, proba)
+
+
+def test_a_scale_along_the_images_width_is_refused(split):
+    def by_width(meta):
+        import keras
+
+        L = keras.layers
+        return keras.Sequential(
+            [
+                keras.Input((64,)),
+                L.Reshape((8, 8, 1)),
+                L.Conv2D(2, 3, padding="same"),
+                L.Rescaling(scale=np.linspace(0.5, 1.5, 8).reshape(8, 1, 1)),  # rows
+                L.Flatten(),
+                L.Dense(10),
+            ]
+        )
+
+    X_train, _, y_train, _ = split
+    model = KerasClassifier(by_width, max_iter=2, random_state=0).fit(X_train, y_train)
+    with pytest.raises(ValueError, match=r"\(Rescaling\) cannot be .* one value per"):
+        to_onnx(model, X_train[:1])
+
+
+def test_labels_are_exported_as_int64_or_strings_only(split):
+    X_train, _, y_train, _ = split
+    huge = ReluSoftmaxClassifier(max_iter=2, random_state=0)
+    huge.fit(X_train / 16, y_train.astype(np.uint64) + np.uint64(2**63))
+    with pytest.raises(ValueError, match="not all int64 values"):
+        to_onnx(huge, X_train[:1])
+
+
+@pytest.mark.parametrize(
+    "labels",
+    [lambda y: y % 2 == 1, lambda y: (y % 3).astype(float)],
+    ids=["bool", "float"],
+)
+def test_bool_and_float_labels_come_back_as_they_were(labels, split, tmp_path):
+    from skdigits.onnx import OnnxClassifier, export_model
+
+    X_train, X_test, y_train, _ = split
+    model = ReluSoftmaxClassifier(max_iter=20, random_state=0)
+    model.fit(X_train / 16, labels(y_train))
+    export_model(model, tmp_path / "model.onnx")
+    predicted = OnnxClassifier(tmp_path / "model.onnx").predict(X_test / 16)
+    assert predicted.dtype == model.classes_.dtype
+    np.testing.assert_array_equal(predicted, model.predict(X_test / 16))
+
+
+def test_an_exported_model_checks_its_input(mnist_pipeline, tmp_path):
+    from skdigits.onnx import OnnxClassifier, export_model
+
+    model, X = mnist_pipeline
+    export_model(model, tmp_path / "model.onnx", zipmap=True)
+    exported = OnnxClassifier(tmp_path / "model.onnx")
+    # zipmap's dicts come back as one array, in the order of classes_.
+    np.testing.assert_allclose(
+        exported.predict_proba(X[:5]), model.predict_proba(X[:5]), atol=TOLERANCE
+    )
+    bad = X[:3].copy()
+    bad[1, 5] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        exported.predict_proba(bad)
+    with pytest.raises(
+        ValueError, match="X has 10 features, but the ONNX model takes 784"
+    ):
+        exported.predict(X[:3, :10])
+    with pytest.raises(ValueError, match="2D array"):
+        exported.predict_proba(X[0])
+
+
+def test_a_graph_without_skdigits_metadata_is_not_guessed_at(split, tmp_path):
+    """Its classes could only be guessed: a drawn 3 must not read as 0."""
+    from skl2onnx import to_onnx as skl2onnx_to_onnx
+    from sklearn.linear_model import LogisticRegression
+
+    from skdigits.draw import load_model
+
+    X_train, _, y_train, _ = split
+    keep = np.isin(y_train, [3, 8])
+    plain = LogisticRegression(max_iter=200).fit(X_train[keep], y_train[keep])
+    path = tmp_path / "plain.onnx"
+    onx = skl2onnx_to_onnx(plain, X_train[:1], options={"zipmap": False})
+    path.write_bytes(onx.SerializeToString())
+    with pytest.raises(ValueError, match="not a classifier exported by skdigits"):
+        load_model(path)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (lambda: ReluSoftmaxClassifier(), "is not fitted"),
+        (lambda: np.zeros((3, 784)), "Only a fitted classifier is exported"),
+        (
+            lambda: make_pipeline(
+                __import__("sklearn.preprocessing").preprocessing.FunctionTransformer(
+                    np.sqrt
+                ),
+                ReluSoftmaxClassifier(max_iter=2),
+            ).fit(np.random.default_rng(0).uniform(size=(50, 784)), np.arange(50) % 2),
+            "skl2onnx cannot convert the model",
+        ),
+    ],
+    ids=["unfitted", "an array", "a step skl2onnx cannot convert"],
+)
+def test_export_refuses_what_it_cannot_export_in_one_line(
+    content, message, tmp_path, capsys
+):
+    import pickle
+
+    from skdigits.__main__ import main
+
+    source = tmp_path / "model.pkl"
+    source.write_bytes(pickle.dumps(content()))
+    assert main(["export", str(source), str(tmp_path / "model.onnx")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: ")
+    assert message in err
+    assert ".part" not in err
+    assert [p.name for p in tmp_path.iterdir()] == ["model.pkl"]
+
+
+def test_export_to_a_folder_is_refused(mnist_pipeline, tmp_path):
+    from skdigits.onnx import export_model
+
+    with pytest.raises(ValueError, match="is a folder"):
+        export_model(mnist_pipeline[0], tmp_path)
