@@ -55,7 +55,7 @@ def train(args: argparse.Namespace) -> None:
 
 
 def report(args: argparse.Namespace) -> None:
-    """Fit both models on MNIST and write an HTML report of every analysis."""
+    """Fit the models on MNIST and write an HTML report of every analysis."""
     from skdigits.report import build_report
 
     metrics = build_report(

