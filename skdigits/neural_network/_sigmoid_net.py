@@ -32,18 +32,20 @@ class SigmoidNetClassifier(BaseKerasClassifier):
     Parameters
     ----------
     alpha : float, default=0.0001
-        Strength of the L2 penalty on the weights (not the biases), added to
-        the loss as ``0.5 * alpha * ||W||² / n_batch_samples``, as in
-        MLPClassifier.
+        Strength of the L2 penalty on the kernels (not the biases, nor other
+        weights), added to the loss as ``0.5 * alpha * ||W||² /
+        n_batch_samples``, as in MLPClassifier.
 
     batch_size : int or "auto", default="auto"
         Size of the mini-batches; "auto" means ``min(200, n_samples)``.
 
     learning_rate_init : float, default=0.01
-        The optimizer's learning rate (at the start of the cosine schedule).
+        The optimizer's learning rate: throughout, or at the start of the
+        cosine schedule.
 
     max_iter : int, default=200
-        Maximum number of epochs (passes over the training data).
+        Maximum number of epochs (passes over the training data); the cosine
+        schedule runs them all.
 
     shuffle : bool, default=True
         Whether to shuffle the samples at each epoch.
@@ -59,7 +61,7 @@ class SigmoidNetClassifier(BaseKerasClassifier):
         Tolerance for the optimization: when the training loss (or, with
         ``early_stopping``, the validation accuracy) does not improve by at
         least ``tol`` for ``n_iter_no_change`` consecutive epochs, training
-        stops.
+        stops. With the cosine schedule, only early stopping stops.
 
     verbose : bool or int, default=False
         True (or 1) prints the loss of each epoch, as MLPClassifier does; 2
@@ -76,15 +78,15 @@ class SigmoidNetClassifier(BaseKerasClassifier):
 
     early_stopping : bool, default=False
         Whether to set aside ``validation_fraction`` of the training data
-        (stratified) and stop when the validation accuracy stops improving;
-        the weights of the best epoch are kept.
+        (stratified) and stop when the validation accuracy stops improving; the
+        weights of the best epoch are kept.
 
     validation_fraction : float, default=0.1
         Fraction of the training data set aside for early stopping.
 
     n_iter_no_change : int or np.inf, default=10
-        Maximum number of epochs without an improvement of ``tol``;
-        ``np.inf`` never stops on it.
+        Maximum number of epochs without an improvement of ``tol``; ``np.inf``
+        never stops on it.
 
     dropout : float, default=0.0
         Fraction of the inputs (pixels) dropped during training (never at
@@ -95,13 +97,13 @@ class SigmoidNetClassifier(BaseKerasClassifier):
         copied; its learning rate is always ``learning_rate_init``.
 
     callbacks : list of keras.callbacks.Callback, default=None
-        Keras callbacks, called at the start and end of training and of
-        each epoch with the epoch's ``logs`` (``loss``, and ``val_accuracy``
-        and ``val_loss`` with early stopping). Their model holds the
-        epoch's weights and the optimizer: setting ``stop_training = True``
-        (as ``keras.callbacks.EarlyStopping`` does) stops training, weights
-        a callback restores into the model are kept, and a learning rate it
-        sets on ``model.optimizer`` (``ReduceLROnPlateau``,
+        Keras callbacks, called at the start and end of training and of each
+        epoch with the epoch's ``logs`` (``loss``, and ``val_accuracy`` and
+        ``val_loss`` with early stopping). Their model holds the epoch's
+        weights and the optimizer: setting ``stop_training = True`` (as
+        ``keras.callbacks.EarlyStopping`` does) stops training, weights a
+        callback restores into the model are kept, and a learning rate it sets
+        on ``model.optimizer`` (``ReduceLROnPlateau``,
         ``LearningRateScheduler``) is the rate of the following epochs. An
         epoch is one compiled step: batch-level hooks are called once per
         epoch, with the epoch's logs.
@@ -115,14 +117,14 @@ class SigmoidNetClassifier(BaseKerasClassifier):
     learning_rate : {"constant", "cosine"}, default="cosine"
         The learning-rate schedule (MLPClassifier's name for it):
         ``learning_rate_init`` throughout, or its cosine decay to 0 over
-        ``max_iter`` epochs, for long runs such as those with augmentation.
-        A cosine schedule runs its ``max_iter`` epochs: ``tol`` does not
-        stop it (``early_stopping`` still can), and reaching ``max_iter``
-        is no ConvergenceWarning. Continued training restarts the cycle
-        (warm restarts, as in SGDR): each warm-started ``fit`` runs a new
-        cycle of ``max_iter`` epochs, and successive :meth:`partial_fit`
-        calls step through a cycle of ``max_iter`` calls, then start the
-        next. A learning-rate callback overrides the schedule for its epoch.
+        ``max_iter`` epochs, for long runs such as those with augmentation. A
+        cosine schedule runs its ``max_iter`` epochs: ``tol`` does not stop it
+        (``early_stopping`` still can), and reaching ``max_iter`` is no
+        ConvergenceWarning. Continued training restarts the cycle (warm
+        restarts, as in SGDR): each warm-started ``fit`` runs a new cycle of
+        ``max_iter`` epochs, and successive :meth:`partial_fit` calls step
+        through a cycle of ``max_iter`` calls, then start the next. A
+        learning-rate callback overrides the schedule for its epoch.
 
     augmentation : {"affine", "elastic"} or None, default=None
         Random distortions of each training batch, on the fly, inside the
@@ -132,20 +134,21 @@ class SigmoidNetClassifier(BaseKerasClassifier):
         derive from ``random_state`` like the rest of the fit.
 
     augmentation_params : dict, default=None
-        Parameters of the distortion: ``alpha`` and ``sigma`` for
-        "elastic"; ``rotation``, ``scale``, ``shear`` and ``translation``
-        for "affine".
+        Parameters of the distortion (see :mod:`skdigits.augmentation`):
+        ``alpha`` and ``sigma`` for "elastic"; ``rotation``, ``scale``,
+        ``shear``, ``translation`` and ``blur`` for "affine". They are checked
+        before training.
 
     image_shape : tuple of int, default=None
         (height, width) of the images, for augmentation; square images are
         inferred (784 features -> 28x28, 64 -> 8x8).
 
     class_weight : dict, "balanced" or None, default=None
-        Weights of the classes in the loss, ``{label: weight}``, or
-        "balanced" for ``n_samples / (n_classes * np.bincount(y))``, as in
+        Weights of the classes in the loss, ``{label: weight}``, or "balanced"
+        for ``n_samples / (n_classes * np.bincount(y))``, as in
         :class:`sklearn.linear_model.LogisticRegression`; they multiply
-        ``sample_weight``. Not for multilabel targets; "balanced" is not
-        for :meth:`partial_fit`.
+        ``sample_weight``. Not for multilabel targets; "balanced" is not for
+        :meth:`partial_fit`.
 
     Attributes
     ----------
