@@ -11,6 +11,7 @@ from skdigits._images import infer_image_shape
 from skdigits._jax_runtime.keras import import_keras
 from skdigits.neural_network._base import BaseKerasClassifier
 from skdigits.neural_network._keras_network import KerasNetwork
+from skdigits.neural_network._validation import positive_integers
 
 # The images the default augmentation is for: MNIST's, as DigitNormalizer
 # gives them.
@@ -63,18 +64,6 @@ def convnet(
         )
     )
     return keras.Sequential(network, name="convnet")
-
-
-def _positive_integers(value, name: str, allow_empty: bool) -> tuple[int, ...]:
-    values = list(value) if np.iterable(value) else [value]
-    if (not values and not allow_empty) or not all(
-        isinstance(v, Integral) and not isinstance(v, bool) and v > 0 for v in values
-    ):
-        raise ValueError(
-            f"{name} must be {'' if allow_empty else 'one or more '}positive "
-            f"integers, got {value!r}."
-        )
-    return tuple(int(v) for v in values)
 
 
 class ConvNetClassifier(BaseKerasClassifier):
@@ -380,8 +369,8 @@ class ConvNetClassifier(BaseKerasClassifier):
 
     def _network_params(self, n_features: int) -> dict:
         """The parameters of `convnet`, validated, for rows of ``n_features``."""
-        filters = _positive_integers(self.filters, "filters", False)
-        strides = _positive_integers(self.strides, "strides", False)
+        filters = positive_integers(self.filters, "filters", allow_empty=False)
+        strides = positive_integers(self.strides, "strides", allow_empty=False)
         if not np.iterable(self.strides):
             strides *= len(filters)
         elif len(strides) != len(filters):
@@ -395,8 +384,8 @@ class ConvNetClassifier(BaseKerasClassifier):
             "filters": filters,
             "kernel_size": int(self.kernel_size),
             "strides": strides,
-            "hidden_layer_sizes": _positive_integers(
-                self.hidden_layer_sizes, "hidden_layer_sizes", True
+            "hidden_layer_sizes": positive_integers(
+                self.hidden_layer_sizes, "hidden_layer_sizes", allow_empty=True
             ),
             "dropout": float(self.dropout),
         }

@@ -4,10 +4,10 @@ from collections.abc import Sequence
 from numbers import Integral
 from typing import ClassVar
 
-import numpy as np
 from sklearn.utils._param_validation import Interval
 
 from skdigits.neural_network._base import BaseKerasClassifier
+from skdigits.neural_network._validation import positive_integers
 
 
 class ReluSoftmaxClassifier(BaseKerasClassifier):
@@ -309,14 +309,6 @@ class ReluSoftmaxClassifier(BaseKerasClassifier):
         self.hidden_layer_sizes = hidden_layer_sizes
 
     def _hidden_layer_sizes(self):
-        sizes = self.hidden_layer_sizes
-        sizes = list(sizes) if np.iterable(sizes) else [sizes]
-        if not all(
-            isinstance(units, Integral) and not isinstance(units, bool) and units > 0
-            for units in sizes
-        ):
-            raise ValueError(
-                "hidden_layer_sizes must be positive integers, got "
-                f"{self.hidden_layer_sizes!r}."
-            )
-        return tuple(int(units) for units in sizes)
+        return positive_integers(
+            self.hidden_layer_sizes, "hidden_layer_sizes", allow_empty=True
+        )
