@@ -202,3 +202,48 @@ def test_early_stopping_can_be_switched_on_for_a_warm_started_fit():
     assert clf.best_loss_ is None
     assert len(clf.loss_curve_) == 6
     assert clf.best_validation_score_ == max(clf.validation_scores_)
+
+
+@pytest.mark.parametrize("continued", [False, True])
+def test_the_optimizer_is_identified_once_a_fit(continued, monkeypatch):
+    """An optimizer instance is identified by building a Keras optimizer from
+    it: once a fit, whatever asks for the identity."""
+    from skdigits._jax_runtime.keras import import_keras
+    from skdigits.neural_network._base import BaseKerasClassifier
+
+    X, y = load_digits(return_X_y=True)
+    clf = ReluSoftmaxClassifier(
+        optimizer=import_keras().optimizers.SGD(momentum=0.5),
+        max_iter=2,
+        warm_start=continued,
+        random_state=0,
+    )
+    if continued:
+        clf.fit(X / 16, y)
+    calls = []
+    identify = BaseKerasClassifier._optimizer_key
+
+    def counted(self):
+        calls.append(1)
+        return identify(self)
+
+    monkeypatch.setattr(BaseKerasClassifier, "_optimizer_key", counted)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        clf.fit(X / 16, y)
+    assert len(calls) == 1
+
+
+def test_the_engine_s_warnings_name_the_user_s_line():
+    """Counted from the frames, not hard-coded: the line that called fit,
+    however deep in the engine the warning is issued."""
+    X, y = load_digits(return_X_y=True)
+    with pytest.warns(Warning) as record:
+        ReluSoftmaxClassifier(max_iter=1, batch_size=5000, random_state=0).fit(
+            X / 16, y
+        )
+    assert {w.category.__name__ for w in record} >= {
+        "ConvergenceWarning",
+        "UserWarning",
+    }
+    assert {w.filename for w in record} == {__file__}

@@ -313,7 +313,9 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
         import_jax()
         with enable_x64(self.dtype == "float64"):
             network = self._make_network(meta, multilabel, seed)
-            trainer = self._trainer(network)
+            # Built once a fit: for an optimizer instance it builds a Keras one.
+            optimizer_key = self._optimizer_key()
+            trainer = self._trainer(network, optimizer_key)
             schedule = make_schedule(
                 self.learning_rate, self.learning_rate_init, self.max_iter
             )
@@ -327,7 +329,9 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
             )
             if continuing:
                 record = self._record.continued(
-                    state=self._continued_state(trainer, network, incremental),
+                    state=self._continued_state(
+                        trainer, network, incremental, optimizer_key
+                    ),
                     stopping=stopping,
                     incremental=incremental,
                 )
@@ -356,7 +360,17 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
             )
             record, model = loop.run(record, X, y, Y, sample_weight, rng)
             predictor = network.predictor(record.state, trainer)
-        self._commit(network, predictor, classes_, record, model, rng, seed, continuing)
+        self._commit(
+            network,
+            predictor,
+            classes_,
+            record,
+            model,
+            rng,
+            seed,
+            continuing,
+            optimizer_key,
+        )
 
     # Initial and continued state -----------------------------------------------
 
@@ -412,7 +426,7 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
             text, kind = json.dumps(config, sort_keys=True, default=repr), "custom"
         return (kind, f"{cls.__module__}.{cls.__qualname__}", text)
 
-    def _continued_state(self, trainer, network, incremental):
+    def _continued_state(self, trainer, network, incremental, optimizer_key):
         """The fitted network's state, adapted to changed parameters.
 
         The shapes of the weights cannot change; the precision, the dropout,
@@ -429,7 +443,7 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
                 "partial_fit" if incremental else "a warm-started fit",
             ),
         )
-        if self._optimizer_key() != self._fitted_optimizer_key:
+        if optimizer_key != self._fitted_optimizer_key:
             state = dataclasses.replace(
                 state, optimizer=trainer.initial_optimizer_state()
             )
@@ -447,14 +461,13 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
             )
         )
 
-    def _trainer(self, network):
+    def _trainer(self, network, optimizer_key):
         """The compiled trainer of this network, shared with its twins.
 
         A network whose code its configuration does not fix (a custom layer)
         gets a trainer of its own, for this fit only.
         """
         augment, image_shape = self._augment(network.n_features)
-        optimizer_key = self._optimizer_key()
         key = (
             network.trainer_key(),
             optimizer_key,
@@ -507,7 +520,16 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
         return augment, image_shape
 
     def _commit(
-        self, network, predictor, classes_, record, model, rng, seed, continuing
+        self,
+        network,
+        predictor,
+        classes_,
+        record,
+        model,
+        rng,
+        seed,
+        continuing,
+        optimizer_key,
     ):
         """Set every fitted attribute from the finished fit, at once.
 
@@ -534,7 +556,7 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
             "_predictor": predictor,
             "_random_state": rng,
             "_seed": seed,
-            "_fitted_optimizer_key": self._optimizer_key(),
+            "_fitted_optimizer_key": optimizer_key,
             "_model": model,
         }
         self.__dict__.update(fitted)
