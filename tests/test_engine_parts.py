@@ -238,7 +238,8 @@ def test_the_engine_s_warnings_name_the_user_s_line():
     """Counted from the frames, not hard-coded: the line that called fit,
     however deep in the engine the warning is issued."""
     X, y = load_digits(return_X_y=True)
-    with pytest.warns(Warning) as record:
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
         ReluSoftmaxClassifier(max_iter=1, batch_size=5000, random_state=0).fit(
             X / 16, y
         )
@@ -247,3 +248,24 @@ def test_the_engine_s_warnings_name_the_user_s_line():
         "UserWarning",
     }
     assert {w.filename for w in record} == {__file__}
+
+
+def test_both_kinds_of_network_are_networks(digits):
+    """The engine's contract, `Network`, is what each estimator hands it."""
+    from skdigits import ConvNetClassifier, KerasClassifier
+    from skdigits.neural_network._keras_network import KerasNetwork
+    from skdigits.neural_network._network import Network, NetworkSpec
+
+    import keras_builders
+
+    X, y = digits
+    for clf, kind in [
+        (ReluSoftmaxClassifier(max_iter=1), NetworkSpec),
+        (ConvNetClassifier(max_iter=1), KerasNetwork),
+        (KerasClassifier(keras_builders.dense, max_iter=1), KerasNetwork),
+    ]:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            clf.fit(X[:100], y[:100])
+        assert isinstance(clf._fitted_network, kind)
+        assert isinstance(clf._fitted_network, Network)

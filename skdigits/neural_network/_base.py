@@ -44,7 +44,12 @@ from skdigits._jax_runtime.precision import enable_x64
 from skdigits.neural_network import _targets as targets
 from skdigits.neural_network._fit_loop import FitLoop, predicted_labels
 from skdigits.neural_network._fit_record import FitRecord
-from skdigits.neural_network._network import OUT_ACTIVATIONS, NetworkSpec, assign
+from skdigits.neural_network._network import (
+    OUT_ACTIVATIONS,
+    Network,
+    NetworkSpec,
+    assign,
+)
 from skdigits.neural_network._schedules import make_schedule
 from skdigits.neural_network._stopping import make_stopping_rule
 from skdigits.neural_network._training import Trainer, TrainingState, get_trainer
@@ -156,8 +161,8 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
         """The (height, width) of the images in rows of ``n_features`` pixels."""
         return infer_image_shape(n_features, self.image_shape)
 
-    def _make_network(self, meta: dict, multilabel: bool, seed: int):
-        """The network to fit (a `NetworkSpec`, or any object with its interface).
+    def _make_network(self, meta: dict, multilabel: bool, seed: int) -> Network:
+        """The network to fit: a `NetworkSpec`, or any `Network`.
 
         ``meta`` describes the data (``n_features_in_``, ``n_outputs_``...).
         """

@@ -24,7 +24,8 @@ from sklearn.model_selection import train_test_split
 from skdigits._warnings import find_stack_level
 from skdigits.neural_network._fit_record import FitRecord
 from skdigits.neural_network._keras_callbacks import KerasCallbacks, NoCallbacks
-from skdigits.neural_network._training import run_in_blocks
+from skdigits.neural_network._network import Network
+from skdigits.neural_network._training import Trainer, run_in_blocks
 
 # Sparse training data are made dense a chunk of batches at a time, of at most
 # this many values (32 MiB in float32), never as a whole.
@@ -46,8 +47,8 @@ class FitLoop:
     callbacks see.
     """
 
-    trainer: object
-    network: object
+    trainer: Trainer
+    network: Network
     schedule: object
     make_optimizer: Callable
     seed: int

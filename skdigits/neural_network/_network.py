@@ -6,14 +6,16 @@ fit, so that `model_` can be rebuilt from the weights alone (after
 unpickling, or after `set_params`), and it keys the cache of compiled
 trainers.
 
-Its methods under "The engine's interface" are what the engine
-(`_base.BaseKerasClassifier`) asks of any network; `_keras_network.KerasNetwork`
-answers the same for any Keras model.
+What the engine (`_base.BaseKerasClassifier`, `_fit_loop.FitLoop`) asks of
+any network is the `Network` protocol; `NetworkSpec` answers it for the
+dense networks, `_keras_network.KerasNetwork` for any Keras model.
 """
 
 import dataclasses
+from collections.abc import Hashable
 from dataclasses import dataclass
 from itertools import pairwise
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -31,6 +33,47 @@ OUT_ACTIVATIONS = {
     "sigmoid": "logistic",
     "binary": "logistic",
 }
+
+
+@runtime_checkable
+class Network(Protocol):
+    """A network as the engine trains it: what a fit asks of it.
+
+    A new kind of network (a sequence model, say) is a class with these
+    members, returned by an estimator's ``_make_network``.
+    """
+
+    n_features: int  # the width of a row of X
+    n_outputs: int  # the scores per row: classes, labels, or 1 (binary)
+    output: str  # how its scores become probabilities (`_outputs.OUTPUTS`)
+    dtype: str  # "float32" or "float64"
+    persistent: bool  # whether its programs may be kept on disk
+    # Training steps per compiled call, or None for a loop over the epoch.
+    steps_per_call: int | None
+
+    def trainer_key(self) -> Hashable:
+        """What names its compiled programs: equal keys, equal programs."""
+
+    def initial_state(self, seed: int) -> tuple[list, list]:
+        """The trainable and non-trainable values a new fit starts from."""
+
+    def continued_non_trainable(
+        self, fitted: "Network", non_trainable: list, seed: int, how: str
+    ) -> list:
+        """The fitted network's non-trainable values for this network, or a
+        ValueError if this network cannot continue ``fitted``."""
+
+    def build_model(self, keras: Any, state: Any = None) -> Any:
+        """The Keras model, holding ``state``'s values if given."""
+
+    def build_logits_model(self, keras: Any) -> Any:
+        """The Keras model of the logits, which training differentiates."""
+
+    def predictor(self, state: Any, trainer: Any) -> Any:
+        """What predicts with ``state``: an object with ``log_proba(X)``."""
+
+    def fitted_attributes(self, state: Any) -> dict:
+        """The fitted attributes this network adds to the common ones."""
 
 
 @dataclass(frozen=True)
@@ -118,8 +161,8 @@ class NetworkSpec:
         ]
         return logits
 
-    def predictor(self, state, trainer=None) -> DensePredictor:
-        """The prediction of ``state``'s weights, in numpy."""
+    def predictor(self, state, trainer) -> DensePredictor:
+        """The prediction of ``state``'s weights, in numpy (no trainer needed)."""
         return DensePredictor(inference_weights(self, state))
 
     def fitted_attributes(self, state) -> dict:
