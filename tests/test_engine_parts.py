@@ -252,11 +252,11 @@ def test_the_engine_s_warnings_name_the_user_s_line():
 
 def test_both_kinds_of_network_are_networks(digits):
     """The engine's contract, `Network`, is what each estimator hands it."""
+    import keras_builders
+
     from skdigits import ConvNetClassifier, KerasClassifier
     from skdigits.neural_network._keras_network import KerasNetwork
     from skdigits.neural_network._network import Network, NetworkSpec
-
-    import keras_builders
 
     X, y = digits
     for clf, kind in [
