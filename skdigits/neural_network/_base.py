@@ -42,7 +42,7 @@ from skdigits._images import infer_image_shape
 from skdigits._jax_runtime.keras import import_jax, import_keras, optimizer_config
 from skdigits._jax_runtime.precision import enable_x64
 from skdigits.neural_network import _targets as targets
-from skdigits.neural_network._fit_loop import FitLoop, predicted_labels
+from skdigits.neural_network._fit_loop import FitConfig, FitLoop, predicted_labels
 from skdigits.neural_network._fit_record import FitRecord
 from skdigits.neural_network._network import (
     OUT_ACTIVATIONS,
@@ -352,16 +352,7 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
                 make_optimizer=self._make_optimizer,
                 seed=seed,
                 incremental=incremental,
-                max_iter=self.max_iter,
-                batch_size=self.batch_size,
-                alpha=self.alpha,
-                shuffle=self.shuffle,
-                verbose=self.verbose,
-                early_stopping=self.early_stopping,
-                validation_fraction=self.validation_fraction,
-                tol=self.tol,
-                n_iter_no_change=self.n_iter_no_change,
-                callbacks=self.callbacks,
+                config=FitConfig.of(self),
             )
             record, model = loop.run(record, X, y, Y, sample_weight, rng)
             predictor = network.predictor(record.state, trainer)

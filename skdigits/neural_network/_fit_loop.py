@@ -14,7 +14,7 @@ epoch, or any error, propagates, and the estimator undoes the fit.
 import dataclasses
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 import scipy.sparse as sp
@@ -37,9 +37,35 @@ NON_FINITE_MESSAGE = (
 )
 
 
+@dataclass(frozen=True)
+class FitConfig:
+    """The estimator's parameters that run the epochs, read once a fit.
+
+    A parameter of the loop is a field here, read from the estimator by
+    name (`FitConfig.of`); ``tol`` and ``n_iter_no_change`` belong to the
+    stopping rule, and the learning rate to the schedule.
+    """
+
+    max_iter: int
+    batch_size: int | str
+    alpha: float
+    shuffle: bool
+    verbose: int
+    early_stopping: bool
+    validation_fraction: float
+    callbacks: list | None
+
+    @classmethod
+    def of(cls, estimator) -> "FitConfig":
+        """The configuration of ``estimator``'s parameters of the same names."""
+        return cls(
+            **{field.name: getattr(estimator, field.name) for field in fields(cls)}
+        )
+
+
 @dataclass
 class FitLoop:
-    """How one fit runs its epochs: the estimator's parameters, resolved.
+    """How one fit runs its epochs.
 
     ``schedule`` is a learning-rate schedule (`_schedules`); the stopping
     rule (`_stopping`) travels in the record, which carries it from one fit
@@ -53,29 +79,20 @@ class FitLoop:
     make_optimizer: Callable
     seed: int
     incremental: bool
-    max_iter: int
-    batch_size: int | str
-    alpha: float
-    shuffle: bool
-    verbose: int
-    early_stopping: bool
-    validation_fraction: float
-    tol: float
-    n_iter_no_change: float
-    callbacks: list | None
+    config: FitConfig
 
     def run(self, record: FitRecord, X, y, Y, sample_weight, rng):
         """Run the epochs from ``record``; return the last record and the
         callbacks' Keras model (None without callbacks)."""
         network = self.network
         validation = None
-        if self.early_stopping and not self.incremental:
+        if self.config.early_stopping and not self.incremental:
             X, X_val, Y, Y_val, sample_weight, w_val = train_test_split(
                 X,
                 Y,
                 sample_weight,
                 random_state=rng,
-                test_size=self.validation_fraction,
+                test_size=self.config.validation_fraction,
                 stratify=None if network.output == "sigmoid" else y,
             )
             if X_val.shape[0] < 2:
@@ -91,7 +108,7 @@ class FitLoop:
         data = (
             None if sp.issparse(X) else self.trainer.put(X.astype(network.dtype), Y, W)
         )
-        n_epochs = 1 if self.incremental else self.max_iter
+        n_epochs = 1 if self.incremental else self.config.max_iter
         callbacks = self._callbacks(n_epochs, -(-n_samples // batch_size))
         callbacks.on_train_begin()
 
@@ -106,7 +123,7 @@ class FitLoop:
                     record, data, (X, Y, W), batches, valid, learning_rate
                 )
                 record = self._end_of_epoch(record, state, loss, n_samples, validation)
-                if self.verbose == 1:
+                if self.config.verbose == 1:
                     print(f"Iteration {record.n_iter}, loss = {loss:.8f}")
                 learning_rate, asked_to_stop = callbacks.on_epoch_end(
                     epoch, record.logs[-1], record.state, len(batches), learning_rate
@@ -116,8 +133,9 @@ class FitLoop:
             else:
                 if not self.incremental and not self.schedule.sets_the_length:
                     warnings.warn(
-                        f"Stochastic Optimizer: Maximum iterations ({self.max_iter})"
-                        " reached and the optimization hasn't converged yet.",
+                        "Stochastic Optimizer: Maximum iterations "
+                        f"({self.config.max_iter}) reached and the optimization "
+                        "hasn't converged yet.",
                         ConvergenceWarning,
                         stacklevel=find_stack_level(),
                     )
@@ -136,7 +154,7 @@ class FitLoop:
         return record, callbacks.model
 
     def _callbacks(self, n_epochs, steps):
-        if not (self.callbacks or self.verbose >= 2):
+        if not (self.config.callbacks or self.config.verbose >= 2):
             return NoCallbacks()
         from skdigits._jax_runtime.keras import import_keras
 
@@ -145,8 +163,8 @@ class FitLoop:
             keras,
             self.network,
             self.make_optimizer(keras),
-            self.callbacks or (),
-            progbar=self.verbose >= 2,
+            self.config.callbacks or (),
+            progbar=self.config.verbose >= 2,
             epochs=n_epochs,
             steps=steps,
         )
@@ -155,7 +173,7 @@ class FitLoop:
         """One epoch; return the new state and the mean training loss."""
         common = {
             "learning_rate": learning_rate,
-            "alpha": self.alpha,
+            "alpha": self.config.alpha,
             "seed": self.seed,
             "epoch": record.epochs_total,
         }
@@ -213,7 +231,7 @@ class FitLoop:
             )
             logs["val_accuracy"] = score
             logs["val_loss"] = val_loss
-            if self.verbose == 1:
+            if self.config.verbose == 1:
                 print(f"Validation score: {score:f}")
         stopping = record.stopping.after_epoch(loss, score)
         record = record.after_epoch(
@@ -234,27 +252,26 @@ class FitLoop:
                 stacklevel=find_stack_level(),
             )
             stop = True
-        elif stop and self.verbose == 1:
-            print(
-                f"{stopping.criterion} did not improve more than tol={self.tol:f} "
-                f"for {self.n_iter_no_change} consecutive epochs. Stopping."
-            )
+        elif stop and self.config.verbose == 1:
+            print(stopping.stop_message)
         return dataclasses.replace(record, stop=stop)
 
     def _batch_size(self, n_samples):
-        if self.batch_size == "auto":
+        if self.config.batch_size == "auto":
             return min(200, n_samples)
-        if self.batch_size > n_samples:
+        if self.config.batch_size > n_samples:
             warnings.warn(
                 "Got `batch_size` less than 1 or larger than sample size. It is "
                 "going to be clipped",
                 stacklevel=find_stack_level(),
             )
-        return min(self.batch_size, n_samples)
+        return min(self.config.batch_size, n_samples)
 
     def _epoch_batches(self, rng, n_samples, batch_size):
         """Sample indices of each batch, padded to full batches, and a mask."""
-        order = rng.permutation(n_samples) if self.shuffle else np.arange(n_samples)
+        order = (
+            rng.permutation(n_samples) if self.config.shuffle else np.arange(n_samples)
+        )
         n_batches = -(-n_samples // batch_size)
         padded = np.zeros(n_batches * batch_size, dtype=np.int32)
         padded[:n_samples] = order

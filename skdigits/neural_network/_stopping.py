@@ -22,6 +22,14 @@ class _NoImprovement:
     def should_stop(self) -> bool:
         return self.no_improvement_count > self.n_iter_no_change
 
+    @property
+    def stop_message(self) -> str:
+        """What ``verbose`` prints when the rule stops the fit (MLPClassifier's)."""
+        return (
+            f"{self.criterion} did not improve more than tol={self.tol:f} for "
+            f"{self.n_iter_no_change} consecutive epochs. Stopping."
+        )
+
 
 @dataclass(frozen=True)
 class TrainingLossStopping(_NoImprovement):
