@@ -16,6 +16,7 @@ known network trains without importing Keras.
 """
 
 import contextlib
+import enum
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
@@ -45,6 +46,65 @@ class TrainingState:
         )
 
 
+class ProgramKind(enum.Enum):
+    """What a trainer keeps on disk."""
+
+    OPTIMIZER = "optimizer"  # the optimizer's variables before the first step
+    EPOCH = "epoch"  # an exported epoch, for one signature of its arguments
+    INFERENCE = "inference"  # the exported logits program, for prediction
+
+
+@dataclass(frozen=True)
+class ProgramKey:
+    """The name of a kept program: its kind, its network, and what else fixes it."""
+
+    kind: ProgramKind
+    network: str  # the trainer's key, as canonical JSON
+    context: str = ""  # JAX's tracing settings, the arguments' signature
+
+    def __str__(self) -> str:
+        return " ".join(p for p in (self.kind.value, self.network, self.context) if p)
+
+
+class ProgramStore:
+    """A trainer's kept programs: the one path to load, make and keep them.
+
+    ``network`` None (a network whose configuration does not fix its code)
+    keeps nothing: every program is made in this process.
+    """
+
+    def __init__(self, network: str | None):
+        self.network = network
+
+    def fetch(
+        self,
+        kind: ProgramKind,
+        context: str,
+        *,
+        make: Callable[[], tuple[object, dict | None]],
+        read: Callable[[dict], object],
+    ):
+        """``read(arrays)`` of the kept entry, or what ``make()`` makes.
+
+        ``make`` returns the result and the arrays to keep (None: keep
+        nothing); an entry that ``read`` cannot read is made again.
+        """
+        key = (
+            None
+            if self.network is None
+            else str(ProgramKey(kind, self.network, context))
+        )
+        if key is not None:
+            stored = program_cache.load(key)
+            if stored is not None:
+                with contextlib.suppress(Exception):  # damaged: make it again
+                    return read(stored)
+        result, arrays = make()
+        if key is not None and arrays is not None:
+            program_cache.store(key, arrays)
+        return result
+
+
 class Trainer:
     """A network's epoch program, and where it comes from.
 
@@ -68,7 +128,9 @@ class Trainer:
         steps_per_call: int | None = None,
     ):
         self._steps_per_call = steps_per_call
-        self._disk_key = program_cache.canonical_key(key) if persistent else None
+        self._store = ProgramStore(
+            program_cache.canonical_key(key) if persistent else None
+        )
         self._build_logits_model = build_logits_model
         self._optimizer_factory = optimizer_factory
         self._output = output
@@ -106,10 +168,10 @@ class Trainer:
         output, augment = self._output, self._augment
         unrolled = self._steps_per_call is not None
 
+        # The learning rate is one of the optimizer's variables (a constant
+        # rate is a variable Keras creates at build): the epoch sets it.
         lr_index = next(
-            i
-            for i, v in enumerate(optimizer.variables)
-            if v is optimizer._learning_rate
+            i for i, v in enumerate(optimizer.variables) if v is optimizer.learning_rate
         )
 
         def batch_loss(trainable, non_trainable, x, y, w, alpha):
@@ -200,15 +262,17 @@ class Trainer:
             return [v.copy() for v in self._optimizer_state]
 
     def _load_optimizer_state(self) -> list[np.ndarray]:
-        key = None if self._disk_key is None else f"optimizer {self._disk_key}"
-        stored = None if key is None else program_cache.load(key)
-        if stored is not None:
-            return [stored[f"v{i}"] for i in range(len(stored))]
-        self._traced_epoch()
-        state = self._template_optimizer_state
-        if key is not None:
-            program_cache.store(key, {f"v{i}": v for i, v in enumerate(state)})
-        return state
+        def make():
+            self._traced_epoch()
+            state = self._template_optimizer_state
+            return state, {f"v{i}": v for i, v in enumerate(state)}
+
+        return self._store.fetch(
+            ProgramKind.OPTIMIZER,
+            "",
+            make=make,
+            read=lambda stored: [stored[f"v{i}"] for i in range(len(stored))],
+        )
 
     def _program(self, args: tuple) -> Callable:
         """The compiled epoch for arguments of these shapes and types."""
@@ -236,26 +300,29 @@ class Trainer:
         import jax
         from jax import export
 
-        key = None
-        if self._disk_key is not None:
-            key = f"epoch {self._disk_key} {_tracing_config(jax)} {signature}"
-            stored = program_cache.load(key)
-            if stored is not None:
-                with contextlib.suppress(Exception):  # damaged: trace again
-                    return jax.jit(
-                        export.deserialize(bytearray(stored["program"])).call
-                    )
-        traced = self._traced_epoch()
-        self.n_traced += 1
-        shapes = jax.tree.map(lambda a: jax.ShapeDtypeStruct(a.shape, a.dtype), args)
-        try:
-            serialized = export.export(traced)(*shapes).serialize()
-        except Exception:  # not exportable: the traced function, this process only
-            return traced
-        if key is not None:
-            program_cache.store(key, {"program": np.frombuffer(serialized, np.uint8)})
-        # The deserialized program, not the traced one: the same in every process.
-        return jax.jit(export.deserialize(serialized).call)
+        def make():
+            traced = self._traced_epoch()
+            self.n_traced += 1
+            shapes = jax.tree.map(
+                lambda a: jax.ShapeDtypeStruct(a.shape, a.dtype), args
+            )
+            try:
+                serialized = export.export(traced)(*shapes).serialize()
+            except Exception:  # not exportable: the traced function, here only
+                return traced, None
+            # The deserialized program, not the traced one: the same in every
+            # process.
+            program = jax.jit(export.deserialize(serialized).call)
+            return program, {"program": np.frombuffer(serialized, np.uint8)}
+
+        return self._store.fetch(
+            ProgramKind.EPOCH,
+            f"{_tracing_config(jax)} {signature}",
+            make=make,
+            read=lambda stored: jax.jit(
+                export.deserialize(bytearray(stored["program"])).call
+            ),
+        )
 
     def inference_program(self) -> tuple[bytes, int | None]:
         """The network's logits as an exported JAX program, and its batch.
@@ -273,15 +340,30 @@ class Trainer:
 
     def _load_inference_program(self):
         import jax
+
+        def make():
+            serialized, batch = self._export_inference()
+            arrays = {
+                "program": np.frombuffer(serialized, np.uint8),
+                "batch": np.array(batch or 0),
+            }
+            return (serialized, batch), arrays
+
+        return self._store.fetch(
+            ProgramKind.INFERENCE,
+            _tracing_config(jax),
+            make=make,
+            read=lambda stored: (
+                bytes(stored["program"]),
+                int(stored["batch"]) or None,
+            ),
+        )
+
+    def _export_inference(self) -> tuple[bytes, int | None]:
+        """Trace and export the logits program (`inference_program`)."""
+        import jax
         from jax import export
 
-        key = None
-        if self._disk_key is not None:
-            key = f"inference {self._disk_key} {_tracing_config(jax)}"
-            stored = program_cache.load(key)
-            if stored is not None:
-                batch = int(stored["batch"])
-                return bytes(stored["program"]), batch or None
         self._traced_epoch()
         model = self._template_model
 
@@ -308,16 +390,7 @@ class Trainer:
             exported = export.export(jax.jit(logits))(
                 *weights, jax.ShapeDtypeStruct((batch, n_features), dtype)
             )
-        serialized = bytes(exported.serialize())
-        if key is not None:
-            program_cache.store(
-                key,
-                {
-                    "program": np.frombuffer(serialized, np.uint8),
-                    "batch": np.array(batch or 0),
-                },
-            )
-        return serialized, batch
+        return bytes(exported.serialize()), batch
 
     def put(self, *arrays: np.ndarray) -> tuple:
         """Move data to the device once, before the epochs."""
@@ -411,42 +484,22 @@ _trainers: OrderedDict[Hashable, Trainer] = OrderedDict()
 _trainers_lock = threading.Lock()
 
 
-def get_trainer(
-    key: Hashable,
-    build_logits_model: Callable,
-    optimizer_factory: Callable,
-    output: str,
-    augment=None,
-    persistent: bool = True,
-    steps_per_call: int | None = None,
-) -> Trainer:
+def get_trainer(key: Hashable, **arguments) -> Trainer:
     """The `Trainer` of the architecture ``key``, compiled once and cached.
 
-    ``key`` must determine the network, its output, its optimizer (up to the
-    values of their variables) and the augmentation; ``build_logits_model(keras)``
-    (the network up to its logits),
-    ``optimizer_factory(keras)`` and ``augment(key, x)``, a pure JAX
-    function of a PRNG key and a batch, build them on a cache miss. Made of
-    plain values (`skdigits._jax_runtime.program_cache.canonical_key`), ``key`` also
-    names the trainer's programs on disk, and must then determine them in
-    any process with the same versions and skdigits source (else pass
-    ``persistent=False``). The
-    least recently used of more than 8 architectures is dropped, and JAX's
-    caches are cleared with it, so that a long search over many architectures
-    holds a bounded amount of memory and compiled code.
+    ``arguments`` are `Trainer`'s; ``key`` must determine what they build
+    (the network, its output, its optimizer up to the values of their
+    variables, the augmentation), and, as it also names the trainer's
+    programs on disk, determine them in any process with the same versions
+    and skdigits source (else pass ``persistent=False``). The least recently
+    used of more than 8 architectures is dropped, and JAX's caches are
+    cleared with it, so that a long search over many architectures holds a
+    bounded amount of memory and compiled code.
     """
     with _trainers_lock:
         trainer = _trainers.get(key)
         if trainer is None:
-            trainer = Trainer(
-                key,
-                build_logits_model,
-                optimizer_factory,
-                output,
-                augment,
-                persistent,
-                steps_per_call,
-            )
+            trainer = Trainer(key, **arguments)
             _trainers[key] = trainer
             if len(_trainers) > _MAX_CACHED_TRAINERS:
                 while len(_trainers) > _MAX_CACHED_TRAINERS:
