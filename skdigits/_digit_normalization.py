@@ -387,7 +387,7 @@ def normalize_digit(
     ``box`` pixels (the aspect ratio kept; smoothed first when shrinking, so
     it is anti-aliased; with a cubic spline when enlarging, which models
     trained on MNIST read better in small images such as ``load_digits``'
-    8x8, as measured in ``benchmarks/``), and placed so that its centre of
+    8x8: ``docs/design.rst``), and placed so that its centre of
     mass is at MNIST's.
 
     Parameters
@@ -452,7 +452,7 @@ def place_ink(ink: np.ndarray, *, box: int = 20, size: int = 28) -> np.ndarray:
         [new / old for new, old in zip(shape, ink.shape, strict=True)],
         # Enlarged, with a cubic spline: a linear interpolation of a few
         # pixels leaves soft blobs, which models trained on MNIST misread
-        # more often (load_digits, benchmarks/README.md); shrunk, smoothed
+        # more often (load_digits; docs/design.rst); shrunk, smoothed
         # first, linearly (anti-aliased).
         order=3 if scale > 1 else 1,
         grid_mode=True,

@@ -141,7 +141,7 @@ def _import_keras_without_pyplot() -> None:
     Keras' visualization module (Keras >= 3.8) imports ``matplotlib.pyplot``
     at import time, for functions it only calls on demand: a third of Keras'
     import, in every new process (a script, each joblib worker) that fits a
-    model (benchmarks/README.md). Keras is imported with pyplot hidden, which Keras
+    model (docs/design.rst). Keras is imported with pyplot hidden, which Keras
     handles (``plt = None``), and its modules' ``plt`` is then a proxy that
     imports pyplot when first used, so Keras' plotting works as before.
     """

@@ -4,7 +4,7 @@ JAX's persistent compilation cache (`compilation_cache`) keeps the compiled
 code of a network's epoch, but a new process must still import Keras, build
 the network and trace the epoch (Keras' layers, the gradient, the optimizer's
 update) to find that code: most of a fresh process's first fit
-(benchmarks/README.md), paid again by every joblib and Dask worker. skdigits
+(docs/design.rst), paid again by every joblib and Dask worker. skdigits
 therefore also keeps the traced program: the epoch exported with
 ``jax.export`` (serialized StableHLO, which JAX documents as stable across
 processes), and the optimizer's initial state. A new process loads them and

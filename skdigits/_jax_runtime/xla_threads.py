@@ -13,7 +13,7 @@ thread than on two (measured with jaxlib 0.4.30 to 0.8.1: a ``random_state``
 fitted in a joblib worker, on one thread, did not give the model fitted in
 the main process). There XLA is given one thread, whatever the budget, so
 that a fit is the same in any process and with any ``n_jobs``; on two cores
-that costs little (benchmarks/README.md). From 0.8.2 a fit's bits do not
+that costs little (docs/design.rst). From 0.8.2 a fit's bits do not
 depend on the number of threads (measured with 0.8.2, 0.8.3, 0.9.2 and
 0.10.2).
 """

@@ -6,7 +6,7 @@ from sklearn.utils import check_random_state
 from skdigits.inspect._images import plain_text
 
 # Tuned on the 10,000 MNIST test images, by the time and the accuracy of a
-# 10-nearest-neighbour classifier on the 2-D points (benchmarks/README.md).
+# 10-nearest-neighbour classifier on the 2-D points (docs/design.rst).
 # A smaller perplexity keeps fewer neighbours (cheaper attraction) and, for
 # digits, tighter clusters; angle 0.8 coarsens the Barnes-Hut repulsion.
 _PCA_COMPONENTS = 30
@@ -33,7 +33,7 @@ def tsne_embedding(
     Barnes-Hut t-SNE, started from the PCA's first two components with the
     "auto" learning rate, then converges in ``max_iter`` iterations. The
     defaults were chosen on the 10,000 MNIST test images, for their time and
-    the 10-nearest-neighbour accuracy of the 2-D points (benchmarks/).
+    the 10-nearest-neighbour accuracy of the 2-D points (``docs/design.rst``).
 
     Parameters
     ----------

@@ -79,7 +79,7 @@ class ConvNetClassifier(BaseKerasClassifier):
     epoch sees the training images through new random affine distortions;
     and the learning rate decays along a cosine over ``max_iter`` epochs:
     the defaults were chosen by measuring architectures and schedules on
-    MNIST (see ``benchmarks/README.md``). For multilabel targets the output
+    MNIST (see ``docs/design.rst``). For multilabel targets the output
     is one sigmoid unit per label.
 
     It has the parameters, attributes and guarantees of

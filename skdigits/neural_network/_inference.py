@@ -15,14 +15,12 @@ Two predictors, each with ``log_proba(X)`` for validated X (dense or CSR):
 
 The same input gives the same output bits whatever the process and its
 thread budget (a joblib or Dask worker has one thread, a script every
-core). OpenBLAS sums a product differently by how many threads share it
-(measured: float32 products of 32 rows or more, and float64 ones of about
-1,300, change in their last bits between one thread and two), so the rows go
-through in chunks of a fixed size, on one BLAS thread. Running the chunks on
-several Python threads at once was measured no faster in a process that has
-trained (`benchmarks/README.md`), so they run in turn. A sample predicted in
-another batch agrees to rounding (about 1e-6 relative), as a BLAS may sum a
-row differently by its place in a chunk.
+core). OpenBLAS sums a product differently by how many threads share it, so
+the rows go through in chunks of a fixed size, on one BLAS thread. Running
+the chunks on several Python threads at once is no faster in a process that
+has trained, so they run in turn (the measurements: ``docs/design.rst``). A
+sample predicted in another batch agrees to rounding (about 1e-6 relative),
+as a BLAS may sum a row differently by its place in a chunk.
 """
 
 import hashlib

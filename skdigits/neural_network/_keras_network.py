@@ -489,8 +489,8 @@ class KerasNetwork:
     dtype: str = "float32"
     # For a network with convolutions, the training steps of a compiled call,
     # in sequence without a loop (None: the whole epoch in a loop, as for the
-    # dense networks). XLA's CPU convolutions ran 3 to 4 times slower inside
-    # the loop of an epoch program (`benchmarks/`).
+    # dense networks): XLA's CPU convolutions run slower inside the loop of an
+    # epoch program (docs/design.rst).
     steps_per_call: int | None = None
 
     @classmethod

@@ -178,7 +178,7 @@ def initial_weights(spec: NetworkSpec, seed: int) -> list[np.ndarray]:
     """Glorot-uniform kernels and zero biases, as Keras' Dense layers start.
 
     Drawn with numpy from ``seed``: Keras' initializers would compile a JAX
-    random program per shape, in every new process (benchmarks/README.md).
+    random program per shape, in every new process (docs/design.rst).
     """
     sizes = [spec.n_features, *spec.hidden_layer_sizes, spec.n_outputs]
     weights = []

@@ -250,8 +250,8 @@ class Trainer:
 
         # No buffer donation: JAX may build an input from a numpy array
         # without copying it (JAX 0.4.30 does), and a donated input is then
-        # overwritten in place, in memory the caller still holds (measured:
-        # early stopping kept the next epoch's weights, not the best ones).
+        # overwritten in place, in memory the caller still holds: early
+        # stopping would keep the next epoch's weights, not the best ones.
         return jax.jit(run_epoch)
 
     def initial_optimizer_state(self) -> list[np.ndarray]:
@@ -437,8 +437,8 @@ class Trainer:
 
             return run_in_blocks(state, batches, valid, k, run_block)
         # numpy arguments, which the compiled function takes as they are: a
-        # jnp.asarray of each would dispatch a conversion of its own (7 an
-        # epoch, a quarter of a 200-epoch fit on load_digits, measured).
+        # jnp.asarray of each would dispatch a conversion of its own, a
+        # quarter of a short fit's time (docs/design.rst).
         dtype = data[0].dtype
         args = (
             (state.trainable, state.non_trainable, state.optimizer),
@@ -505,8 +505,8 @@ def get_trainer(key: Hashable, **arguments) -> Trainer:
                 while len(_trainers) > _MAX_CACHED_TRAINERS:
                     _trainers.popitem(last=False)
                 # JAX's own caches keep what an evicted trainer traced and
-                # compiled (about 10 MB an architecture, measured): clear
-                # them, or memory grows with every new architecture. The
+                # compiled: clear them, or memory grows with every new
+                # architecture (docs/design.rst). The
                 # trainers kept recompile when next used (from the persistent
                 # compilation cache, where it is on).
                 import jax
