@@ -16,26 +16,16 @@ and the ratios. Run it from the repository root::
 
 import argparse
 import statistics
-import time
 import warnings
 
 import numpy as np
+from benchmarks.common import median_time, timed
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier
 
 from skdigits import ReluSoftmaxClassifier
 from skdigits._jax_runtime.keras import import_keras
 from skdigits.datasets import fetch_mnist
-
-
-def timed(function, *args):
-    start = time.perf_counter()
-    result = function(*args)
-    return time.perf_counter() - start, result
-
-
-def median_time(function, *args, repeats):
-    return statistics.median(timed(function, *args)[0] for _ in range(repeats))
 
 
 class PlainKeras:

@@ -27,11 +27,11 @@ Then prints, as JSON lines:
 import argparse
 import json
 import pickle
-import statistics
 import time
 import warnings
 
 import numpy as np
+from benchmarks.common import alternate_medians, median_time
 from sklearn.base import clone
 from sklearn.datasets import load_digits
 from sklearn.ensemble import VotingClassifier
@@ -46,15 +46,6 @@ from skdigits.reading import read_digits
 
 def report(**figures) -> None:
     print(json.dumps(figures), flush=True)
-
-
-def median_time(function, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def main(argv=None) -> None:
@@ -136,28 +127,27 @@ def main(argv=None) -> None:
 
     one = X_test[:1]
     model.predict(one)
-    report(predict_one_ms=round(median_time(lambda: model.predict(one), 200) * 1e3, 3))
+    report(predict_one_ms=round(median_time(model.predict, one, repeats=200) * 1e3, 3))
     if not hasattr(model, "model_"):  # a committee
         return
     keras_model = model.model_
     keras_model.predict(X_test[:256], verbose=0)  # compiled before timing
     keras_model.predict(X_test, verbose=0)
-    ours, keras_32, keras_256 = [], [], []
-    for _ in range(5):
-        ours.append(median_time(lambda: model.predict_proba(X_test), 1))
-        keras_32.append(median_time(lambda: keras_model.predict(X_test, verbose=0), 1))
-        keras_256.append(
-            median_time(
-                lambda: keras_model.predict(X_test, batch_size=256, verbose=0), 1
-            )
-        )
+    medians = alternate_medians(
+        {
+            "ours": lambda: model.predict_proba(X_test),
+            "keras_32": lambda: keras_model.predict(X_test, verbose=0),
+            "keras_256": lambda: keras_model.predict(X_test, batch_size=256, verbose=0),
+        },
+        repeats=5,
+    )
     report(
-        predict_10k_s=round(statistics.median(ours), 3),
+        predict_10k_s=round(medians["ours"], 3),
         predict_10k_ratio_vs_keras_predict=round(
-            statistics.median(ours) / statistics.median(keras_32), 3
+            medians["ours"] / medians["keras_32"], 3
         ),
         predict_10k_ratio_vs_keras_predict_batch_256=round(
-            statistics.median(ours) / statistics.median(keras_256), 3
+            medians["ours"] / medians["keras_256"], 3
         ),
     )
 

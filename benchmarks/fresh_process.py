@@ -3,12 +3,7 @@
 python benchmarks/fresh_process.py [--repeat 5] [--workloads NAME ...]
 """
 
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).parent / "benchmarks"))
-
-from workloads import main
+from benchmarks.workloads import main
 
 if __name__ == "__main__":
     main()

@@ -14,12 +14,11 @@ the largest difference of the probabilities.
 
 import argparse
 import json
-import statistics
-import time
 import warnings
 
 import numpy as np
 import onnxruntime as ort
+from benchmarks.common import alternate_medians
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.pipeline import make_pipeline
 
@@ -39,17 +38,6 @@ MODELS = {
     "sigmoid": (lambda: SigmoidNetClassifier(max_iter=5, random_state=0), 60_000),
     "convnet": (lambda: ConvNetClassifier(max_iter=1, random_state=0), 10_000),
 }
-
-
-def alternate_medians(functions: dict, repeats: int) -> dict:
-    """The median seconds of each function, timed in turn, ``repeats`` rounds."""
-    times = {name: [] for name in functions}
-    for _ in range(repeats):
-        for name, function in functions.items():
-            start = time.perf_counter()
-            function()
-            times[name].append(time.perf_counter() - start)
-    return {name: statistics.median(values) for name, values in times.items()}
 
 
 def main(argv=None) -> None:

@@ -80,10 +80,10 @@ def fit_models(
             "epochs": int(estimator.n_iter_),
             "fit_time_s": round(fit_time, 3),
             "predict_time_10k_s": round(predict_time, 4),
-            "rejection_for_0.5%_error": rejection_at_error(
+            "rejection_for_0_5_percent_error": rejection_at_error(
                 y_test, proba, 0.005, labels=model.classes_
             ),
-            "rejection_for_0.1%_error": rejection_at_error(
+            "rejection_for_0_1_percent_error": rejection_at_error(
                 y_test, proba, 0.001, labels=model.classes_
             ),
             "expected_calibration_error": expected_calibration_error(

@@ -125,8 +125,8 @@ def _metrics_tables(report, fitted, X_test, y_test):
             f"<tr><td>{html.escape(name)}</td><td>{summary['accuracy']:.2%}</td>"
             f"<td>{summary['epochs']}</td><td>{summary['fit_time_s']:.1f}</td>"
             f"<td>{summary['predict_time_10k_s'] * 1000:.1f}</td>"
-            f"<td>{summary['rejection_for_0.5%_error']:.1%}</td>"
-            f"<td>{summary['rejection_for_0.1%_error']:.1%}</td>"
+            f"<td>{summary['rejection_for_0_5_percent_error']:.1%}</td>"
+            f"<td>{summary['rejection_for_0_1_percent_error']:.1%}</td>"
             f"<td>{summary['expected_calibration_error']:.2%}</td></tr>"
         )
         report.sections.append(
@@ -544,8 +544,8 @@ def _summary(report: Report) -> str:
     for name, values in models.items():
         lines.append(
             f"<b>{html.escape(name)}</b>: {values['accuracy']:.2%} test accuracy; "
-            f"rejects {values['rejection_for_0.5%_error']:.1%} of the test images "
-            "for 0.5% error; calibration error "
+            f"rejects {values['rejection_for_0_5_percent_error']:.1%} of the test "
+            "images for 0.5% error; calibration error "
             f"{values['expected_calibration_error']:.2%}; "
             f"{values['epochs']} epochs in {values['fit_time_s']:.1f} s."
         )

@@ -61,7 +61,9 @@ def test_the_convnet_through_the_report_s_model_fitting(mnist_home, capsys):
     assert summary["accuracy"] >= 0.9
     assert summary["epochs"] == 3
     assert (
-        0 <= summary["rejection_for_0.5%_error"] <= summary["rejection_for_0.1%_error"]
+        0
+        <= summary["rejection_for_0_5_percent_error"]
+        <= summary["rejection_for_0_1_percent_error"]
     )
     assert summary["params"]["augmentation"] == "auto"
     # Progress every epoch (of 3), and none left in the fitted model.

@@ -78,7 +78,7 @@ def test_metrics_equal_what_the_estimators_score(report_dir, mnist_home):
         recall_of_7 = np.mean(model.predict(X_test[y_test == 7]) == 7)
         assert reported["per_class"]["7"]["recall"] == pytest.approx(recall_of_7)
         proba = model.predict_proba(X_test)
-        assert reported["rejection_for_0.5%_error"] == rejection_at_error(
+        assert reported["rejection_for_0_5_percent_error"] == rejection_at_error(
             y_test, proba, 0.005
         )
         assert reported["expected_calibration_error"] == pytest.approx(
@@ -128,7 +128,7 @@ def test_the_summary_opens_the_page(report_dir):
     assert "60,000 training and 10,000 test images" in summary
     for name, values in metrics["models"].items():
         assert f"<b>{name}</b>: {values['accuracy']:.2%} test accuracy" in summary
-        assert f"rejects {values['rejection_for_0.5%_error']:.1%}" in summary
+        assert f"rejects {values['rejection_for_0_5_percent_error']:.1%}" in summary
     best = max(metrics["models"], key=lambda n: metrics["models"][n]["accuracy"])
     assert f"Most accurate: <b>{best}</b>" in summary
     assert f"All {len(metrics['timings_s'])} parts succeeded" in summary

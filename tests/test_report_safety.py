@@ -118,8 +118,8 @@ def test_model_names_are_escaped_and_figure_names_checked(tmp_path):
             "epochs": 1,
             "fit_time_s": 0,
             "predict_time_10k_s": 0,
-            "rejection_for_0.5%_error": 0.1,
-            "rejection_for_0.1%_error": 0.2,
+            "rejection_for_0_5_percent_error": 0.1,
+            "rejection_for_0_1_percent_error": 0.2,
             "expected_calibration_error": 0.01,
         }
     }

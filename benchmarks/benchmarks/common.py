@@ -70,16 +70,34 @@ def make_model(model, dataset, defaults=False):
     }[model](random_state=0, **settings)
 
 
-def alternate_median_ratio(ours, reference, repeats=3):
-    """Median time of ``ours()`` over median time of ``reference()``.
+def timed(function, *args):
+    """``function(*args)``'s seconds and result."""
+    start = time.perf_counter()
+    result = function(*args)
+    return time.perf_counter() - start, result
 
-    The two are timed alternately in one process, so a change in the
-    machine's speed during the measurement affects both alike.
+
+def median_time(function, *args, repeats: int) -> float:
+    """The median seconds of ``function(*args)`` over ``repeats`` calls."""
+    return statistics.median(timed(function, *args)[0] for _ in range(repeats))
+
+
+def alternate_medians(functions: dict, repeats: int) -> dict:
+    """The median seconds of each function, timed in turn, ``repeats`` rounds.
+
+    Timed alternately in one process, so that a change in the machine's
+    speed during the measurement affects each alike: their ratios hold
+    when the times drift.
     """
-    times = {ours: [], reference: []}
+    times = {name: [] for name in functions}
     for _ in range(repeats):
-        for function in (ours, reference):
-            start = time.perf_counter()
-            function()
-            times[function].append(time.perf_counter() - start)
-    return statistics.median(times[ours]) / statistics.median(times[reference])
+        for name, function in functions.items():
+            times[name].append(timed(function)[0])
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
+def alternate_median_ratio(ours, reference, repeats=3):
+    """Median time of ``ours()`` over median time of ``reference()``, timed
+    alternately (`alternate_medians`)."""
+    medians = alternate_medians({"ours": ours, "reference": reference}, repeats)
+    return medians["ours"] / medians["reference"]
