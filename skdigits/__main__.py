@@ -166,6 +166,17 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_trust_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--trust",
+        action="append",
+        default=[],
+        metavar="TYPE",
+        help="a type to trust in a .skops file, besides scikit-learn's and "
+        "skdigits' (repeatable)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m skdigits",
@@ -266,14 +277,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="value of a fully inked pixel in the model's input (default: the "
         "max_value of a PixelScaler that starts the pipeline, else 1.0)",
     )
-    draw_parser.add_argument(
-        "--trust",
-        action="append",
-        default=[],
-        metavar="TYPE",
-        help="a type to trust in a .skops file, besides scikit-learn's and "
-        "skdigits' (repeatable)",
-    )
+    _add_trust_option(draw_parser)
     draw_parser.set_defaults(func=draw)
     export_parser = commands.add_parser(
         "export",
@@ -294,14 +298,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="probabilities as a dict per row (skl2onnx's default) instead of "
         "one tensor, which every runtime (onnxruntime-web included) reads",
     )
-    export_parser.add_argument(
-        "--trust",
-        action="append",
-        default=[],
-        metavar="TYPE",
-        help="for .skops files, a type to trust besides scikit-learn's and "
-        "skdigits' (repeatable)",
-    )
+    _add_trust_option(export_parser)
     export_parser.set_defaults(func=export)
     return parser
 

@@ -362,10 +362,9 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
             classes_,
             record,
             model,
-            rng,
-            seed,
-            continuing,
-            optimizer_key,
+            random_state=(rng, seed),
+            continuing=continuing,
+            optimizer_key=optimizer_key,
         )
 
     # Initial and continued state -----------------------------------------------
@@ -522,12 +521,15 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
         classes_,
         record,
         model,
-        rng,
-        seed,
+        *,
+        random_state,
         continuing,
         optimizer_key,
     ):
         """Set every fitted attribute from the finished fit, at once.
+
+        ``random_state`` is the fit's generator and seed, which a continued
+        fit carries on from.
 
         ``model_`` stays the same Keras object across continued fits of the
         same network: the fitted one, given the new weights. A network that
@@ -550,8 +552,8 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
             "_record": record,
             "_fitted_network": network,
             "_predictor": predictor,
-            "_random_state": rng,
-            "_seed": seed,
+            "_random_state": random_state[0],
+            "_seed": random_state[1],
             "_fitted_optimizer_key": optimizer_key,
             "_model": model,
         }

@@ -10,6 +10,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from skdigits._images import infer_image_shape
 from skdigits._jax_runtime.keras import import_keras
 from skdigits.neural_network._base import BaseKerasClassifier
+from skdigits.neural_network._docstrings import fill_shared_parameters
 from skdigits.neural_network._keras_network import KerasNetwork
 from skdigits.neural_network._validation import positive_integers
 
@@ -66,6 +67,7 @@ def convnet(
     return keras.Sequential(network, name="convnet")
 
 
+@fill_shared_parameters
 class ConvNetClassifier(BaseKerasClassifier):
     """Convolutional network for images of digits, such as MNIST's.
 
@@ -107,20 +109,16 @@ class ConvNetClassifier(BaseKerasClassifier):
         size (and computes four times as many positions).
 
     alpha : float, default=0.0001
-        Strength of the L2 penalty on the kernels (not the biases, nor other
-        weights), added to the loss as ``0.5 * alpha * ||W||² /
-        n_batch_samples``, as in MLPClassifier.
+        {alpha}
 
     batch_size : int or "auto", default="auto"
         Size of the mini-batches; "auto" means ``min(200, n_samples)``.
 
     learning_rate_init : float, default=0.001
-        The optimizer's learning rate: throughout, or at the start of the
-        cosine schedule.
+        {learning_rate_init}
 
     max_iter : int, default=30
-        Maximum number of epochs (passes over the training data); the cosine
-        schedule runs them all.
+        {max_iter}
 
     shuffle : bool, default=True
         Whether to shuffle the samples at each epoch.
@@ -131,62 +129,35 @@ class ConvNetClassifier(BaseKerasClassifier):
         predictions across fits and processes.
 
     tol : float, default=1e-4
-        Tolerance for the optimization: when the training loss (or, with
-        ``early_stopping``, the validation accuracy) does not improve by at
-        least ``tol`` for ``n_iter_no_change`` consecutive epochs, training
-        stops. With the cosine schedule, only early stopping stops.
+        {tol}
 
     verbose : bool or int, default=False
-        True (or 1) prints the loss of each epoch, as MLPClassifier does; 2
-        shows a Keras progress bar over the epochs
-        (``keras.callbacks.ProgbarLogger``).
+        {verbose}
 
     warm_start : bool, default=False
         When True, ``fit`` continues from the fitted weights and optimizer
         state; the network must keep its shape.
 
     early_stopping : bool, default=False
-        Whether to set aside ``validation_fraction`` of the training data
-        (stratified) and stop when the validation accuracy stops improving; the
-        weights of the best epoch are kept.
+        {early_stopping}
 
     validation_fraction : float, default=0.1
         Fraction of the training data set aside for early stopping.
 
     n_iter_no_change : int or np.inf, default=10
-        Maximum number of epochs without an improvement of ``tol``; ``np.inf``
-        never stops on it.
+        {n_iter_no_change}
 
     dropout : float, default=0.25
         Fraction of each dense hidden layer's outputs dropped in training.
 
     optimizer : str or keras.optimizers.Optimizer, default="adam"
-        The Keras optimizer, by name or as an instance whose configuration is
-        copied; its learning rate is always ``learning_rate_init``.
+        {optimizer}
 
     callbacks : list of keras.callbacks.Callback, default=None
-        Keras callbacks, called at the start and end of training and of each
-        epoch with the epoch's ``logs`` (``loss``, and ``val_accuracy`` and
-        ``val_loss`` with early stopping). Their model holds the epoch's
-        weights and the optimizer: setting ``stop_training = True`` (as
-        ``keras.callbacks.EarlyStopping`` does) stops training, weights a
-        callback restores into the model are kept, and a learning rate it sets
-        on ``model.optimizer`` (``ReduceLROnPlateau``,
-        ``LearningRateScheduler``) is the rate of the following epochs. An
-        epoch is one compiled step: batch-level hooks are called once per
-        epoch, with the epoch's logs.
+        {callbacks}
 
     learning_rate : {"constant", "cosine"}, default="cosine"
-        The learning-rate schedule (MLPClassifier's name for it):
-        ``learning_rate_init`` throughout, or its cosine decay to 0 over
-        ``max_iter`` epochs, for long runs such as those with augmentation. A
-        cosine schedule runs its ``max_iter`` epochs: ``tol`` does not stop it
-        (``early_stopping`` still can), and reaching ``max_iter`` is no
-        ConvergenceWarning. Continued training restarts the cycle (warm
-        restarts, as in SGDR): each warm-started ``fit`` runs a new cycle of
-        ``max_iter`` epochs, and successive :meth:`partial_fit` calls step
-        through a cycle of ``max_iter`` calls, then start the next. A
-        learning-rate callback overrides the schedule for its epoch.
+        {learning_rate}
 
     augmentation : {"auto", "affine", "elastic"} or None, default="auto"
         Random distortions of each training batch (see
@@ -195,10 +166,7 @@ class ConvNetClassifier(BaseKerasClassifier):
         format the defaults were chosen for, and none for other images.
 
     augmentation_params : dict, default=None
-        Parameters of the distortion (see :mod:`skdigits.augmentation`):
-        ``alpha`` and ``sigma`` for "elastic"; ``rotation``, ``scale``,
-        ``shear``, ``translation`` and ``blur`` for "affine". They are checked
-        before training.
+        {augmentation_params}
 
     image_shape : tuple of int, default=None
         (height, width) of the images. None infers square images (784
@@ -206,11 +174,7 @@ class ConvNetClassifier(BaseKerasClassifier):
         row (a 1-D convolution over the features).
 
     class_weight : dict, "balanced" or None, default=None
-        Weights of the classes in the loss, ``{label: weight}``, or "balanced"
-        for ``n_samples / (n_classes * np.bincount(y))``, as in
-        :class:`sklearn.linear_model.LogisticRegression`; they multiply
-        ``sample_weight``. Not for multilabel targets; "balanced" is not for
-        :meth:`partial_fit`.
+        {class_weight}
 
     Attributes
     ----------

@@ -4,6 +4,7 @@ from typing import ClassVar
 
 from skdigits._jax_runtime.keras import import_keras
 from skdigits.neural_network._base import BaseKerasClassifier
+from skdigits.neural_network._docstrings import fill_shared_parameters
 from skdigits.neural_network._keras_network import (
     KerasNetwork,
     SerializedKerasModel,
@@ -14,6 +15,7 @@ from skdigits.neural_network._keras_network import (
 ROUTES = ("model__", "optimizer__")
 
 
+@fill_shared_parameters
 class KerasClassifier(BaseKerasClassifier):
     """Any Keras 3 network as a scikit-learn classifier, on skdigits' engine.
 
@@ -46,20 +48,16 @@ class KerasClassifier(BaseKerasClassifier):
         ``random_state``.
 
     alpha : float, default=0.0001
-        Strength of the L2 penalty on the kernels (not the biases, nor other
-        weights), added to the loss as ``0.5 * alpha * ||W||² /
-        n_batch_samples``, as in MLPClassifier.
+        {alpha}
 
     batch_size : int or "auto", default="auto"
         Size of the mini-batches; "auto" means ``min(200, n_samples)``.
 
     learning_rate_init : float, default=0.001
-        The optimizer's learning rate: throughout, or at the start of the
-        cosine schedule.
+        {learning_rate_init}
 
     max_iter : int, default=200
-        Maximum number of epochs (passes over the training data); the cosine
-        schedule runs them all.
+        {max_iter}
 
     shuffle : bool, default=True
         Whether to shuffle the samples at each epoch.
@@ -71,31 +69,23 @@ class KerasClassifier(BaseKerasClassifier):
         fits and processes.
 
     tol : float, default=1e-4
-        Tolerance for the optimization: when the training loss (or, with
-        ``early_stopping``, the validation accuracy) does not improve by at
-        least ``tol`` for ``n_iter_no_change`` consecutive epochs, training
-        stops. With the cosine schedule, only early stopping stops.
+        {tol}
 
     verbose : bool or int, default=False
-        True (or 1) prints the loss of each epoch, as MLPClassifier does; 2
-        shows a Keras progress bar over the epochs
-        (``keras.callbacks.ProgbarLogger``).
+        {verbose}
 
     warm_start : bool, default=False
         When True, ``fit`` continues from the fitted weights and optimizer
         state. The network built must have the same weights' shapes.
 
     early_stopping : bool, default=False
-        Whether to set aside ``validation_fraction`` of the training data
-        (stratified) and stop when the validation accuracy stops improving; the
-        weights of the best epoch are kept.
+        {early_stopping}
 
     validation_fraction : float, default=0.1
         Fraction of the training data set aside for early stopping.
 
     n_iter_no_change : int or np.inf, default=10
-        Maximum number of epochs without an improvement of ``tol``; ``np.inf``
-        never stops on it.
+        {n_iter_no_change}
 
     optimizer : str or keras.optimizers.Optimizer, default="adam"
         The Keras optimizer, by name or as an instance whose configuration is
@@ -104,49 +94,24 @@ class KerasClassifier(BaseKerasClassifier):
         (e.g. ``optimizer__beta_1``).
 
     callbacks : list of keras.callbacks.Callback, default=None
-        Keras callbacks, called at the start and end of training and of each
-        epoch with the epoch's ``logs`` (``loss``, and ``val_accuracy`` and
-        ``val_loss`` with early stopping). Their model holds the epoch's
-        weights and the optimizer: setting ``stop_training = True`` (as
-        ``keras.callbacks.EarlyStopping`` does) stops training, weights a
-        callback restores into the model are kept, and a learning rate it sets
-        on ``model.optimizer`` (``ReduceLROnPlateau``,
-        ``LearningRateScheduler``) is the rate of the following epochs. An
-        epoch is one compiled step: batch-level hooks are called once per
-        epoch, with the epoch's logs.
+        {callbacks}
 
     learning_rate : {"constant", "cosine"}, default="constant"
-        The learning-rate schedule (MLPClassifier's name for it):
-        ``learning_rate_init`` throughout, or its cosine decay to 0 over
-        ``max_iter`` epochs, for long runs such as those with augmentation. A
-        cosine schedule runs its ``max_iter`` epochs: ``tol`` does not stop it
-        (``early_stopping`` still can), and reaching ``max_iter`` is no
-        ConvergenceWarning. Continued training restarts the cycle (warm
-        restarts, as in SGDR): each warm-started ``fit`` runs a new cycle of
-        ``max_iter`` epochs, and successive :meth:`partial_fit` calls step
-        through a cycle of ``max_iter`` calls, then start the next. A
-        learning-rate callback overrides the schedule for its epoch.
+        {learning_rate}
 
     augmentation : {"affine", "elastic"} or None, default=None
         Random distortions of each training batch, for image networks; see
         :mod:`skdigits.augmentation`.
 
     augmentation_params : dict, default=None
-        Parameters of the distortion (see :mod:`skdigits.augmentation`):
-        ``alpha`` and ``sigma`` for "elastic"; ``rotation``, ``scale``,
-        ``shear``, ``translation`` and ``blur`` for "affine". They are checked
-        before training.
+        {augmentation_params}
 
     image_shape : tuple of int, default=None
         (height, width) of the images, for augmentation; square images are
         inferred.
 
     class_weight : dict, "balanced" or None, default=None
-        Weights of the classes in the loss, ``{label: weight}``, or "balanced"
-        for ``n_samples / (n_classes * np.bincount(y))``, as in
-        :class:`sklearn.linear_model.LogisticRegression`; they multiply
-        ``sample_weight``. Not for multilabel targets; "balanced" is not for
-        :meth:`partial_fit`.
+        {class_weight}
 
     **routed_params : dict
         ``model__<name>`` parameters, passed to the builder, and

@@ -7,9 +7,11 @@ from typing import ClassVar
 from sklearn.utils._param_validation import Interval
 
 from skdigits.neural_network._base import BaseKerasClassifier
+from skdigits.neural_network._docstrings import fill_shared_parameters
 from skdigits.neural_network._validation import positive_integers
 
 
+@fill_shared_parameters
 class ReluSoftmaxClassifier(BaseKerasClassifier):
     """Multi-layer perceptron with ReLU hidden layers and a softmax output.
 
@@ -32,20 +34,16 @@ class ReluSoftmaxClassifier(BaseKerasClassifier):
         The number of ReLU units in each hidden layer.
 
     alpha : float, default=0.0001
-        Strength of the L2 penalty on the kernels (not the biases, nor other
-        weights), added to the loss as ``0.5 * alpha * ||W||² /
-        n_batch_samples``, as in MLPClassifier.
+        {alpha}
 
     batch_size : int or "auto", default="auto"
         Size of the mini-batches; "auto" means ``min(200, n_samples)``.
 
     learning_rate_init : float, default=0.001
-        The optimizer's learning rate: throughout, or at the start of the
-        cosine schedule.
+        {learning_rate_init}
 
     max_iter : int, default=200
-        Maximum number of epochs (passes over the training data); the cosine
-        schedule runs them all.
+        {max_iter}
 
     shuffle : bool, default=True
         Whether to shuffle the samples at each epoch.
@@ -58,15 +56,10 @@ class ReluSoftmaxClassifier(BaseKerasClassifier):
         global random state when an int is given.
 
     tol : float, default=1e-4
-        Tolerance for the optimization: when the training loss (or, with
-        ``early_stopping``, the validation accuracy) does not improve by at
-        least ``tol`` for ``n_iter_no_change`` consecutive epochs, training
-        stops. With the cosine schedule, only early stopping stops.
+        {tol}
 
     verbose : bool or int, default=False
-        True (or 1) prints the loss of each epoch, as MLPClassifier does; 2
-        shows a Keras progress bar over the epochs
-        (``keras.callbacks.ProgbarLogger``).
+        {verbose}
 
     warm_start : bool, default=False
         When True, ``fit`` continues from the weights and optimizer state of
@@ -77,16 +70,13 @@ class ReluSoftmaxClassifier(BaseKerasClassifier):
         they are. The same holds for :meth:`partial_fit`.
 
     early_stopping : bool, default=False
-        Whether to set aside ``validation_fraction`` of the training data
-        (stratified) and stop when the validation accuracy stops improving; the
-        weights of the best epoch are kept.
+        {early_stopping}
 
     validation_fraction : float, default=0.1
         Fraction of the training data set aside for early stopping.
 
     n_iter_no_change : int or np.inf, default=10
-        Maximum number of epochs without an improvement of ``tol``; ``np.inf``
-        never stops on it.
+        {n_iter_no_change}
 
     dropout : float, default=0.2
         Fraction of each hidden layer's outputs dropped during training
@@ -95,20 +85,10 @@ class ReluSoftmaxClassifier(BaseKerasClassifier):
         set 0 for MLPClassifier's network exactly.
 
     optimizer : str or keras.optimizers.Optimizer, default="adam"
-        The Keras optimizer, by name or as an instance whose configuration is
-        copied; its learning rate is always ``learning_rate_init``.
+        {optimizer}
 
     callbacks : list of keras.callbacks.Callback, default=None
-        Keras callbacks, called at the start and end of training and of each
-        epoch with the epoch's ``logs`` (``loss``, and ``val_accuracy`` and
-        ``val_loss`` with early stopping). Their model holds the epoch's
-        weights and the optimizer: setting ``stop_training = True`` (as
-        ``keras.callbacks.EarlyStopping`` does) stops training, weights a
-        callback restores into the model are kept, and a learning rate it sets
-        on ``model.optimizer`` (``ReduceLROnPlateau``,
-        ``LearningRateScheduler``) is the rate of the following epochs. An
-        epoch is one compiled step: batch-level hooks are called once per
-        epoch, with the epoch's logs.
+        {callbacks}
 
     dtype : {"float32", "float64"}, default="float32"
         The precision of training. "float64" is about twice as slow; its
@@ -117,16 +97,7 @@ class ReluSoftmaxClassifier(BaseKerasClassifier):
         1e-7, when the data fit in one batch.
 
     learning_rate : {"constant", "cosine"}, default="constant"
-        The learning-rate schedule (MLPClassifier's name for it):
-        ``learning_rate_init`` throughout, or its cosine decay to 0 over
-        ``max_iter`` epochs, for long runs such as those with augmentation. A
-        cosine schedule runs its ``max_iter`` epochs: ``tol`` does not stop it
-        (``early_stopping`` still can), and reaching ``max_iter`` is no
-        ConvergenceWarning. Continued training restarts the cycle (warm
-        restarts, as in SGDR): each warm-started ``fit`` runs a new cycle of
-        ``max_iter`` epochs, and successive :meth:`partial_fit` calls step
-        through a cycle of ``max_iter`` calls, then start the next. A
-        learning-rate callback overrides the schedule for its epoch.
+        {learning_rate}
 
     augmentation : {"affine", "elastic"} or None, default=None
         Random distortions of each training batch, on the fly, inside the
@@ -136,21 +107,14 @@ class ReluSoftmaxClassifier(BaseKerasClassifier):
         derive from ``random_state`` like the rest of the fit.
 
     augmentation_params : dict, default=None
-        Parameters of the distortion (see :mod:`skdigits.augmentation`):
-        ``alpha`` and ``sigma`` for "elastic"; ``rotation``, ``scale``,
-        ``shear``, ``translation`` and ``blur`` for "affine". They are checked
-        before training.
+        {augmentation_params}
 
     image_shape : tuple of int, default=None
         (height, width) of the images, for augmentation; square images are
         inferred (784 features -> 28x28, 64 -> 8x8).
 
     class_weight : dict, "balanced" or None, default=None
-        Weights of the classes in the loss, ``{label: weight}``, or "balanced"
-        for ``n_samples / (n_classes * np.bincount(y))``, as in
-        :class:`sklearn.linear_model.LogisticRegression`; they multiply
-        ``sample_weight``. Not for multilabel targets; "balanced" is not for
-        :meth:`partial_fit`.
+        {class_weight}
 
     Attributes
     ----------
