@@ -270,6 +270,8 @@ def test_cosine_schedule_decays_to_zero(digits):
         ("elastic", {"alpha": -1e9, "sigma": 4.0}, "'alpha' parameter"),
         ("elastic", {"sigma": -1.0}, "'sigma' parameter"),
         ("elastic", {"sigma": 0.0}, "'sigma' parameter"),
+        ("elastic", {"alpha": True}, r"\['alpha'\] of 'elastic' are booleans"),
+        ("affine", {"translation": 1e30}, "moves the 8x8 images out of their frame"),
     ],
 )
 def test_bad_augmentation_params_are_refused_before_training(

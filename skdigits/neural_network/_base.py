@@ -507,6 +507,18 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
         validate_parameter_constraints(
             constraints, params, caller_name=f"augmentation_params of {name!r}"
         )
+        flags = sorted(key for key, value in params.items() if isinstance(value, bool))
+        if flags:
+            raise ValueError(
+                f"augmentation_params {flags} of {name!r} are booleans; they are "
+                "numbers (see skdigits.augmentation)."
+            )
+        if params.get("translation", 0) >= max(image_shape):
+            raise ValueError(
+                f"augmentation_params translation={params['translation']} moves "
+                f"the {image_shape[0]}x{image_shape[1]} images out of their frame: "
+                "it is in pixels, and must be smaller than the images."
+            )
 
         def augment(key, x):
             images = x.reshape(x.shape[0], *image_shape)
