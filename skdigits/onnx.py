@@ -179,7 +179,7 @@ def register_converters() -> None:
             operator.inputs[0].type.shape
         )
 
-    options = {"zipmap": [True, False, "columns"], "nocl": [True, False]}
+    options = {"zipmap": [True, False, "columns"], "nocl": [False, True]}
     for cls in (
         SigmoidNetClassifier,
         ReluSoftmaxClassifier,
@@ -221,7 +221,8 @@ def to_onnx(
         How a classifier's probabilities come out: a list of dicts from
         class to probability (True, skl2onnx's default), one float tensor of
         shape (n_samples, n_classes) (False), or one output per class
-        ("columns"). Multilabel targets need False.
+        ("columns"). For multilabel targets, the dicts map each label's
+        index to its probability.
 
     target_opset : int, default=None
         The ONNX opset; None means `TARGET_OPSET`.
@@ -536,6 +537,9 @@ def _convert_classifier(scope, operator, container):
         graph.node("Cast", [above], operator.outputs[0].full_name, to=TensorProto.INT64)
         return
     classes = np.asarray(estimator.classes_)
+    if container.get_options(estimator, dict(nocl=False))["nocl"]:
+        # skl2onnx's option: labels as the classes' indices.
+        classes = np.arange(len(classes))
     if classes.dtype.kind in "biuf":
         classes = graph.constant(_int64_classes(classes), "classes", np.int64)
     else:

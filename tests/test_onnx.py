@@ -21,7 +21,7 @@ from skdigits import (
 ort = pytest.importorskip("onnxruntime")
 pytest.importorskip("skl2onnx")
 
-from skdigits.onnx import to_onnx  # noqa: E402
+from skdigits.onnx import TARGET_OPSET, to_onnx  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -138,6 +138,11 @@ def test_multilabel_targets_give_indicators(make, split):
     labels, proba = run(model, X_test / 16)
     expected = model.predict_proba(X_test / 16)
     np.testing.assert_allclose(proba, expected, atol=TOLERANCE, rtol=0)
+    # With zipmap, a dict per row from each label's index to its probability.
+    _, rows = run(model, X_test / 16, zipmap=True)
+    np.testing.assert_allclose(
+        [[row[label] for label in range(3)] for row in rows], expected, atol=TOLERANCE
+    )
     clear = np.abs(expected - 0.5) > TOLERANCE
     np.testing.assert_array_equal(labels[clear], model.predict(X_test / 16)[clear])
     assert labels.dtype == np.int64
@@ -418,7 +423,9 @@ def test_a_graph_without_skdigits_metadata_is_not_guessed_at(split, tmp_path):
     keep = np.isin(y_train, [3, 8])
     plain = LogisticRegression(max_iter=200).fit(X_train[keep], y_train[keep])
     path = tmp_path / "plain.onnx"
-    onx = skl2onnx_to_onnx(plain, X_train[:1], options={"zipmap": False})
+    onx = skl2onnx_to_onnx(
+        plain, X_train[:1], options={"zipmap": False}, target_opset=TARGET_OPSET
+    )
     path.write_bytes(onx.SerializeToString())
     with pytest.raises(ValueError, match="not a classifier exported by skdigits"):
         load_model(path)
@@ -463,3 +470,25 @@ def test_export_to_a_folder_is_refused(mnist_pipeline, tmp_path):
 
     with pytest.raises(ValueError, match="is a folder"):
         export_model(mnist_pipeline[0], tmp_path)
+
+
+def test_nocl_gives_the_classes_indices_as_labels(split):
+    """skl2onnx's "nocl" option, as its own converters take it."""
+    from skl2onnx import to_onnx as skl2onnx_to_onnx
+
+    from skdigits.onnx import register_converters
+
+    register_converters()
+    X_train, X_test, y_train, _ = split
+    names = np.array(list("abcdefghij"))[y_train]
+    model = ReluSoftmaxClassifier(max_iter=5, random_state=0).fit(X_train, names)
+    onx = skl2onnx_to_onnx(
+        model,
+        X_train[:1],
+        options={"nocl": True, "zipmap": False},
+        target_opset=TARGET_OPSET,
+    )
+    session = ort.InferenceSession(onx.SerializeToString())
+    labels, proba = session.run(None, {"X": X_test})
+    assert labels.dtype == np.int64
+    assert_same_answers(model, X_test, model.classes_[labels], proba)
