@@ -2,7 +2,7 @@
 
 import collections
 
-import pytest
+from numpydoc import docscrape
 
 from skdigits import (
     ConvNetClassifier,
@@ -10,8 +10,6 @@ from skdigits import (
     ReluSoftmaxClassifier,
     SigmoidNetClassifier,
 )
-
-numpydoc = pytest.importorskip("numpydoc.docscrape")
 
 ESTIMATORS = [
     SigmoidNetClassifier,
@@ -38,7 +36,7 @@ EXTENDED = {("KerasClassifier", "optimizer")}
 def descriptions():
     by_parameter = collections.defaultdict(dict)
     for estimator in ESTIMATORS:
-        for parameter in numpydoc.ClassDoc(estimator)["Parameters"]:
+        for parameter in docscrape.ClassDoc(estimator)["Parameters"]:
             text = " ".join(" ".join(parameter.desc).split())
             by_parameter[parameter.name][estimator.__name__] = text
     return by_parameter

@@ -85,37 +85,29 @@ SHARED_PARAMETERS = {
     ),
 }
 
-_INDENT = " " * 8  # a parameter's description in a class docstring
-
 
 def fill_shared_parameters(cls):
     """Class decorator: write the shared descriptions into ``cls.__doc__``.
 
-    A line that holds only ``{name}``, indented as a description, becomes the
-    description of ``name``; an unknown name is an error, at import.
+    A line that holds only ``{name}`` becomes the description of ``name``,
+    at that line's indentation (Python 3.13 dedents docstrings, earlier
+    versions do not); an unknown name is an error, at import.
     """
     if cls.__doc__ is None:  # python -OO strips docstrings
         return cls
     lines = []
     for line in cls.__doc__.splitlines():
         stripped = line.strip()
-        if (
-            line.startswith(_INDENT)
-            and stripped.startswith("{")
-            and stripped.endswith("}")
-        ):
-            text = SHARED_PARAMETERS[stripped[1:-1]]
-            lines.append(
-                textwrap.fill(
-                    text,
-                    width=79,
-                    initial_indent=_INDENT,
-                    subsequent_indent=_INDENT,
-                    break_on_hyphens=False,
-                    break_long_words=False,
-                )
+        if stripped.startswith("{") and stripped.endswith("}"):
+            indent = line[: len(line) - len(line.lstrip())]
+            line = textwrap.fill(
+                SHARED_PARAMETERS[stripped[1:-1]],
+                width=79,
+                initial_indent=indent,
+                subsequent_indent=indent,
+                break_on_hyphens=False,
+                break_long_words=False,
             )
-        else:
-            lines.append(line)
+        lines.append(line)
     cls.__doc__ = "\n".join(lines)
     return cls
