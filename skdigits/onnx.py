@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from skdigits.neural_network._keras_network import _PASS_THROUGH_LAYERS
 from skdigits.reading import infer_pixel_max
 
 if TYPE_CHECKING:
@@ -92,17 +93,9 @@ KERAS_LAYERS = (
     "SpatialDropout1D",
     "SpatialDropout2D",
 )
-_PASS_THROUGH = {
-    "ActivityRegularization",
-    "AlphaDropout",
-    "Dropout",
-    "GaussianDropout",
-    "GaussianNoise",
-    "Identity",
-    "InputLayer",
-    "SpatialDropout1D",
-    "SpatialDropout2D",
-}
+# Layers that pass their values on when predicting: the engine's list, but
+# for Reshape and Flatten, which move values between ONNX's layouts here.
+_PASS_THROUGH = (_PASS_THROUGH_LAYERS - {"Reshape", "Flatten"}) | {"InputLayer"}
 # Keras activations by name, as ONNX operators.
 _ACTIVATIONS = {
     "linear": None,

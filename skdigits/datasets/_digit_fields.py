@@ -192,7 +192,7 @@ def make_digit_fields(
             )
     by_digit = {d: np.flatnonzero(labels == d) for d in range(10)}
     rng = check_random_state(random_state)
-    writer = _Writer(images, by_digit, rng)
+    writer = _Writer(images, by_digit)
     fields, texts = [], []
     for _ in range(n_fields):
         field_kind = (
@@ -229,7 +229,7 @@ def _text(kind: str, length, rng) -> str:
 class _Writer:
     """Writes texts with the digit images, as ink in [0, 1] on black."""
 
-    def __init__(self, images, by_digit, rng):
+    def __init__(self, images, by_digit):
         self.images = images
         self.by_digit = by_digit
         # The digits' ink height in the images (MNIST's 20 of 28 pixels).
