@@ -43,7 +43,7 @@ def test_the_convnet_through_the_report_s_model_fitting(mnist_home, capsys):
     """``fit_models(["convnet"])``, as the report and the drawing page run it.
 
     Three epochs on 6,000 images: the full fit at the defaults belongs in
-    ``benchmarks/convnet_mnist.py``.
+    ``benchmarks/convnet.py fit``.
     """
     from skdigits.model_fitting import fit_models
 

@@ -15,8 +15,9 @@ N_TRAIN = 6000
 EPOCHS = 2
 
 
-def convnet(meta, filters=16):
-    """The gallery's network (plot_keras_convnet_grid_search.py)."""
+def convnet(meta, filters=16, dropout=0.25):
+    """The gallery's network (plot_keras_convnet_grid_search.py), for all the
+    benchmarks (``convnet.py architectures`` takes it as ``gallery``)."""
     keras = import_keras()
     return keras.Sequential(
         [
@@ -27,7 +28,7 @@ def convnet(meta, filters=16):
             keras.layers.Conv2D(2 * filters, 3, activation="relu"),
             keras.layers.MaxPooling2D(2),
             keras.layers.Flatten(),
-            keras.layers.Dropout(0.25),
+            keras.layers.Dropout(dropout),
             keras.layers.Dense(meta["n_classes_"], activation="softmax"),
         ]
     )

@@ -1,4 +1,5 @@
-"""What the benchmarks share: the data, the models, the timing of pairs.
+"""What the benchmarks share: the data, the models, the timing of pairs,
+the MNIST test figures and the scripts' JSON lines.
 
 As in scikit-learn's ``asv_benchmarks``, data are prepared in ``setup`` or
 ``setup_cache``, never in the timed code. Each of our networks is measured
@@ -6,6 +7,7 @@ against ``MLPClassifier`` with the same network: no hidden layer for the
 sigmoid net, one of 128 ReLU units for the ReLU-softmax net.
 """
 
+import json
 import statistics
 import time
 import warnings
@@ -19,6 +21,7 @@ from sklearn.neural_network import MLPClassifier
 
 from skdigits import ReluSoftmaxClassifier, SigmoidNetClassifier
 from skdigits.datasets import fetch_mnist
+from skdigits.metrics import rejection_at_error
 
 warnings.simplefilter("ignore", ConvergenceWarning)
 
@@ -48,6 +51,27 @@ def get_data(dataset):
         y_train,
         y_test,
     )
+
+
+def mnist_test_figures(proba, classes) -> dict:
+    """The figures of probabilities of the 10,000 MNIST test images (in the
+    order of ``get_data``; columns ``classes``): the accuracy, and the share
+    of the images to reject, least confident first, for 0.1% and 0.5% error."""
+    y_test = get_data("mnist")[3]
+
+    def rejection(error):
+        return rejection_at_error(y_test, proba, error, labels=classes)
+
+    return {
+        "mnist_test_accuracy": float(np.mean(classes[proba.argmax(1)] == y_test)),
+        "rejection_for_0_1_percent_error": rejection(0.001),
+        "rejection_for_0_5_percent_error": rejection(0.005),
+    }
+
+
+def report(**figures) -> None:
+    """Print the figures as one JSON line: the scripts' output, a line a result."""
+    print(json.dumps(figures), flush=True)
 
 
 def predict_data(dataset):

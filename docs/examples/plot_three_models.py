@@ -12,7 +12,7 @@ parameters and the same API, so comparing them is one loop.
 This example fits them on 10,000 MNIST images so that it runs in a couple
 of minutes, with fewer epochs than the defaults; on all 60,000 images at the
 defaults, the figures measured in ``benchmarks/`` (``python
-benchmarks/convnet_mnist.py``) are the ones to quote.
+benchmarks/convnet.py fit``) are the ones to quote.
 """
 
 # %%
