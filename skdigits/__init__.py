@@ -12,6 +12,7 @@ __version__ = "0.1.0"
 _SUBMODULES = (
     "augmentation",
     "datasets",
+    "field_reader",
     "inspect",
     "metrics",
     "neural_network",
@@ -22,6 +23,7 @@ _LAZY_NAMES = {
     "fetch_mnist": "datasets",
     "ConvNetClassifier": "neural_network",
     "KerasClassifier": "neural_network",
+    "FieldReader": "field_reader",
     "SigmoidNetClassifier": "neural_network",
     "ReluSoftmaxClassifier": "neural_network",
     "PixelScaler": "preprocessing",

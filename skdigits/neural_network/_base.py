@@ -274,25 +274,12 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
             dtype=(np.float32, np.float64),
             multi_output=True,
         )
-        if y.ndim == 2 and y.shape[1] == 1:
-            y = column_or_1d(y, warn=True)
-        name = type(self).__name__
-        multilabel = targets.is_multilabel(y, name)
         if sp.issparse(X):
             X = X.tocsr()
         targets.check_finite_in_dtype(X, self.dtype)
-        if continuing:
-            classes_ = self.classes_
-            targets.check_continued_classes(
-                y,
-                classes_,
-                multilabel=multilabel,
-                fitted_multilabel=self._fitted_network.output == "sigmoid",
-                incremental=incremental,
-            )
-        else:
-            classes_ = targets.new_classes(y, classes, multilabel, name)
-        Y = targets.indicator(y, classes_, multilabel, self.dtype)
+        encoded = self._targets(y, continuing, incremental, classes)
+        y, Y, classes_ = encoded.y, encoded.Y, encoded.classes
+        multilabel = encoded.multilabel
         sample_weight = _check_sample_weight(
             sample_weight, X, dtype=np.float64, ensure_non_negative=True
         )
@@ -312,8 +299,8 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
             "n_features_in_": X.shape[1],
             "n_classes_": len(classes_),
             "classes_": classes_,
-            "n_outputs_": Y.shape[1],
-            "target_type_": targets.target_type(classes_, multilabel),
+            "n_outputs_": encoded.n_outputs,
+            "target_type_": encoded.type,
         }
         import_jax()
         with enable_x64(self.dtype == "float64"):
@@ -365,6 +352,33 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
             random_state=(rng, seed),
             continuing=continuing,
             optimizer_key=optimizer_key,
+        )
+
+    def _targets(self, y, continuing, incremental, classes) -> targets.Targets:
+        """The targets as the network learns them: class indicators."""
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        name = type(self).__name__
+        multilabel = targets.is_multilabel(y, name)
+        if continuing:
+            classes_ = self.classes_
+            targets.check_continued_classes(
+                y,
+                classes_,
+                multilabel=multilabel,
+                fitted_multilabel=self._fitted_network.output == "sigmoid",
+                incremental=incremental,
+            )
+        else:
+            classes_ = targets.new_classes(y, classes, multilabel, name)
+        Y = targets.indicator(y, classes_, multilabel, self.dtype)
+        return targets.Targets(
+            y=y,
+            Y=Y,
+            classes=classes_,
+            multilabel=multilabel,
+            type=targets.target_type(classes_, multilabel),
+            n_outputs=Y.shape[1],
         )
 
     # Initial and continued state -----------------------------------------------

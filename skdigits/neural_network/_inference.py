@@ -172,7 +172,7 @@ class ExportedPredictor:
             padded[: block.shape[0]] = block
             logits = np.asarray(call(self.trainable, self.non_trainable, padded))
             if out is None:
-                out = np.empty((n_rows, logits.shape[1]), np.float32)
+                out = np.empty((n_rows, *logits.shape[1:]), np.float32)
             out[start : start + block.shape[0]] = logits[: block.shape[0]]
         return out
 

@@ -438,6 +438,22 @@ def output_kind(activation: str, width: int, n_outputs: int, multilabel: bool) -
     return kind
 
 
+def sequence_output_kind(activation: str, width: int, n_outputs: int) -> str:
+    """The output of a sequence network's frames (`_ctc`), or a ValueError."""
+    if activation not in ("softmax", "linear"):
+        raise ValueError(
+            "A network that reads texts scores each frame with a softmax over "
+            f"the blank and the alphabet (or logits); it ends in a {activation}."
+        )
+    if width != n_outputs:
+        raise ValueError(
+            f"The network scores {width} symbols a frame, but the alphabet and "
+            f"the blank are {n_outputs}: its last layer must have "
+            "meta['n_outputs_'] units."
+        )
+    return "ctc"
+
+
 def _configuration(keras, model) -> tuple[str, bool]:
     """The model's configuration as text, and whether it fixes its code.
 
@@ -505,16 +521,23 @@ class KerasNetwork:
             )
         final = _final_activation(keras, built)
         width = built.outputs[0].shape[-1]
-        if tuple(final.logits.shape[1:]) != (width,):
+        sequence = meta["target_type_"] == "sequence"
+        scores = "(None, n_frames, n_outputs)" if sequence else "(None, n_outputs)"
+        if tuple(final.logits.shape[1:]) != tuple(built.outputs[0].shape[1:]) or (
+            len(final.logits.shape) != (3 if sequence else 2)
+        ):
             raise ValueError(
                 f"The network's final {final.name} acts on scores of shape "
-                f"{tuple(final.logits.shape)}, which the layers after it "
-                f"reshape to {tuple(built.outputs[0].shape)}: it must act on "
-                "the (None, n_outputs) scores."
+                f"{tuple(final.logits.shape)}, and it outputs "
+                f"{tuple(built.outputs[0].shape)}: it must act on the {scores} "
+                "scores."
             )
         _check_scores(built, final, meta["n_features_in_"])
         activation = final.name
-        kind = output_kind(activation, width, meta["n_outputs_"], multilabel)
+        if sequence:
+            kind = sequence_output_kind(activation, width, meta["n_outputs_"])
+        else:
+            kind = output_kind(activation, width, meta["n_outputs_"], multilabel)
         config, fixed = _configuration(keras, built)
         trainable = [np.asarray(v.value) for v in built.trainable_variables]
         non_trainable = [np.asarray(v.value) for v in built.non_trainable_variables]

@@ -32,6 +32,7 @@ OUT_ACTIVATIONS = {
     "normalized_sigmoid": "logistic",
     "sigmoid": "logistic",
     "binary": "logistic",
+    "ctc": "softmax",  # over the blank and the alphabet, at each frame
 }
 
 

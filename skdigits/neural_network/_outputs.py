@@ -14,11 +14,23 @@ underflows:
   second (as MLPClassifier's binary output): the log-probabilities of both
   classes are ``log_sigmoid(-z)`` and ``log_sigmoid(z)``.
 
-All but ``"sigmoid"`` are trained on the log-loss of their probabilities;
-``"sigmoid"`` on the binary cross-entropy summed over its units.
+- ``"ctc"``: a sequence of frames, each a softmax over a blank and the
+  symbols of an alphabet, read as texts by connectionist temporal
+  classification (`_ctc`).
+
+All but ``"sigmoid"`` and ``"ctc"`` are trained on the log-loss of their
+probabilities; ``"sigmoid"`` on the binary cross-entropy summed over its
+units; ``"ctc"`` on the negative log-probability of the target text, whose
+targets are rows of symbol indices, not indicators.
 """
 
-OUTPUTS = ("softmax", "normalized_sigmoid", "sigmoid", "binary")
+from skdigits.neural_network._ctc import ctc_losses
+
+OUTPUTS = ("softmax", "normalized_sigmoid", "sigmoid", "binary", "ctc")
+
+# The outputs whose targets are one class per sample, which a split can
+# stratify on.
+SINGLE_LABEL_OUTPUTS = ("softmax", "normalized_sigmoid", "binary")
 
 
 def _log_sigmoid(z, xp):
@@ -34,14 +46,17 @@ def log_probabilities(logits, output: str, xp):
         return xp.concatenate([_log_sigmoid(-z, xp), _log_sigmoid(z, xp)], axis=1)
     if output == "normalized_sigmoid":
         logits = _log_sigmoid(logits, xp)
-    elif output != "softmax":
+    elif output not in ("softmax", "ctc"):
         raise ValueError(f"output must be one of {OUTPUTS}, got {output!r}")
-    shifted = logits - logits.max(axis=1, keepdims=True)
-    return shifted - xp.log(xp.exp(shifted).sum(axis=1, keepdims=True))
+    shifted = logits - logits.max(axis=-1, keepdims=True)
+    return shifted - xp.log(xp.exp(shifted).sum(axis=-1, keepdims=True))
 
 
 def sample_losses(y, logits, output: str, xp):
-    """The loss of each sample (row), from targets ``y`` as 0/1 indicators."""
+    """The loss of each sample (row), from targets ``y`` as 0/1 indicators
+    (symbol indices for ``"ctc"``, whose loss is computed in JAX only)."""
+    if output == "ctc":
+        return ctc_losses(y, logits)
     if output == "sigmoid":
         # log(1 - s) = log_sigmoid(-z)
         return -xp.sum(

@@ -4,6 +4,8 @@ Each function takes what it needs and returns a value; none reads or sets an
 estimator's attributes, so each can be read, tested and changed alone.
 """
 
+from dataclasses import dataclass
+
 import numpy as np
 import scipy.sparse as sp
 from sklearn.utils.class_weight import compute_class_weight
@@ -12,6 +14,18 @@ from sklearn.utils.multiclass import (
     type_of_target,
     unique_labels,
 )
+
+
+@dataclass(frozen=True)
+class Targets:
+    """A fit's targets, encoded for its network."""
+
+    y: np.ndarray  # as given, for the early-stopping split to stratify on
+    Y: np.ndarray  # as the loss takes them (`_outputs.sample_losses`)
+    classes: np.ndarray  # the estimator's ``classes_``
+    multilabel: bool
+    type: str  # ``meta["target_type_"]``
+    n_outputs: int  # the network's scores for a sample (or for a frame)
 
 
 def is_multilabel(y, name: str) -> bool:

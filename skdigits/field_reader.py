@@ -1,0 +1,673 @@
+"""Reading handwritten fields whole, without cutting them into digits.
+
+`FieldReader` reads a field (a cheque amount, a postcode, a date, the boxes
+of a form) as one image: a convolutional network scores each column of the
+field over the alphabet and a blank, and connectionist temporal
+classification (CTC, Graves et al., 2006) reads the text from those scores.
+Nothing is segmented, so digits that touch, overlap, slant, or sit on a
+printed line or in printed boxes are read as they come; the network learns
+to ignore the furniture from fields that have it (see
+`skdigits.datasets.make_digit_fields`).
+
+It is trained on the engine of skdigits' classifiers: the same fit loop,
+schedules, stopping rules, optimizers, callbacks, ``warm_start`` and
+``partial_fit`` (fine-tuning on one's own fields), a ``random_state`` that
+gives the same bits under any ``n_jobs``, and prediction by an exported
+program, without Keras, once fitted.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from numbers import Integral, Real
+from typing import ClassVar
+
+import numpy as np
+from scipy import ndimage
+from sklearn.base import _fit_context
+from sklearn.utils._param_validation import Interval
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import check_is_fitted
+
+from skdigits._digit_normalization import check_image
+from skdigits._jax_runtime.keras import import_keras
+from skdigits.neural_network import _targets as targets
+from skdigits.neural_network._base import BaseKerasClassifier
+from skdigits.neural_network._ctc import (
+    best_path,
+    decode_labels,
+    encode_texts,
+    text_log_likelihood,
+)
+from skdigits.neural_network._docstrings import fill_shared_parameters
+from skdigits.neural_network._keras_network import KerasNetwork
+from skdigits.neural_network._validation import positive_integers
+
+__all__ = ["FieldReader", "FieldReading", "field_canvas"]
+
+# Digits and the separators of amounts and dates.
+DEFAULT_ALPHABET = "0123456789,.-/"
+
+# The frames are the columns of the feature map after the first two
+# poolings: one frame for every 4 columns of the canvas.
+COLUMNS_PER_FRAME = 4
+
+
+def field_canvas(fields, height: int, width: int) -> np.ndarray:
+    """Fields as rows of a ``height`` x ``width`` canvas, light ink on black.
+
+    Each field (a 2-D grayscale image of any size and either polarity: the
+    paper is its most common level) is scaled to ``height`` rows, keeping
+    its aspect, and placed at the canvas' left; a field that would then be
+    wider than ``width`` is narrowed to it. The ink is scaled to [0, 1]
+    above the paper.
+
+    Returns an array of shape (n_fields, height * width), float32.
+    """
+    if isinstance(fields, np.ndarray) and fields.ndim == 2:
+        raise ValueError(
+            "X must be a list of field images (2-D arrays) or an array of "
+            f"shape (n_fields, height, width); got a 2-D array of shape "
+            f"{fields.shape}. Wrap a single field in a list."
+        )
+    fields = list(fields)
+    if not fields:
+        raise ValueError("X holds no field: a fit or a prediction needs one or more.")
+    canvas = np.zeros((len(fields), height, width), np.float32)
+    for i, field in enumerate(fields):
+        ink = _cropped(_ink(check_image(field, name=f"X[{i}]")))
+        rows, cols = ink.shape
+        new_width = min(width, max(1, round(cols * height / rows)))
+        canvas[i, :, :new_width] = _resize(ink, height, new_width)
+    return canvas.reshape(len(fields), -1)
+
+
+def _ink(image: np.ndarray) -> np.ndarray:
+    """The field's ink above its paper, light on black, in [0, 1]."""
+    image = image.astype(np.float64)
+    paper = np.median(image)
+    low, high = image.min(), image.max()
+    # The ink is what lies far from the paper: on the side with the room.
+    ink = image - paper if high - paper >= paper - low else paper - image
+    top = ink.max()
+    if top <= 0:
+        return np.zeros_like(ink)
+    return np.clip(ink / top, 0.0, 1.0)
+
+
+def _cropped(ink: np.ndarray) -> np.ndarray:
+    """The ink's bounding box (of its pixels above half the brightest), with
+    a margin of a tenth of its height: the text fills the canvas' height
+    whatever the field's margins."""
+    rows = np.flatnonzero((ink > 0.5).any(axis=1))
+    cols = np.flatnonzero((ink > 0.5).any(axis=0))
+    if not len(rows):
+        return ink
+    margin = max(1, (rows[-1] - rows[0] + 1) // 10)
+    top, bottom = max(rows[0] - margin, 0), rows[-1] + 1 + margin
+    left, right = max(cols[0] - margin, 0), cols[-1] + 1 + margin
+    return ink[top:bottom, left:right]
+
+
+def _resize(image: np.ndarray, height: int, width: int) -> np.ndarray:
+    """``image`` at ``height`` x ``width``: block means, then linear steps."""
+    rows, cols = image.shape
+    k_rows, k_cols = max(1, rows // height), max(1, cols // width)
+    if k_rows * k_cols > 1:
+        # Padded with paper to whole blocks: the last columns' ink is kept.
+        image = np.pad(image, ((0, -rows % k_rows), (0, -cols % k_cols)))
+        rows, cols = image.shape
+        image = image.reshape(rows // k_rows, k_rows, cols // k_cols, k_cols).mean(
+            axis=(1, 3)
+        )
+    zoom = (height / image.shape[0], width / image.shape[1])
+    resized = ndimage.zoom(image, zoom, order=1, mode="nearest", grid_mode=True)
+    return np.clip(resized[:height, :width], 0.0, 1.0)
+
+
+def field_network(
+    meta: dict,
+    *,
+    height: int,
+    width: int,
+    filters: tuple[int, ...],
+    context: int,
+    dropout: float,
+):
+    """The Keras network of `FieldReader`: frames of scores over the alphabet.
+
+    Rows of the canvas are reshaped to ``height`` x ``width`` images; each
+    3x3 convolution of ``filters[i]`` ReLU units is followed by a 2x2
+    pooling (the first two: a frame is 4 columns wide) or a pooling of the
+    rows only (the others, while rows remain). Each frame's column of
+    features then goes through a dense ReLU layer of ``context`` units, a
+    1-D convolution of 5 frames (the neighbours a symbol's reading needs:
+    where a digit ends, what touches it) and a softmax over the blank and
+    the alphabet (``meta["n_outputs_"]``).
+    """
+    keras = import_keras()
+    layers = keras.layers
+    x = inputs = keras.Input((meta["n_features_in_"],))
+    x = layers.Reshape((height, width, 1))(x)
+    rows = height
+    for i, n_filters in enumerate(filters):
+        x = layers.Conv2D(n_filters, 3, padding="same", use_bias=False)(x)
+        x = layers.BatchNormalization()(x)
+        x = layers.Activation("relu")(x)
+        pool = (2 if rows >= 2 else 1, 2 if i < 2 else 1)
+        if pool != (1, 1):
+            x = layers.MaxPooling2D(pool)(x)
+        rows //= pool[0]
+    _, rows, frames, channels = x.shape
+    x = layers.Permute((2, 1, 3))(x)
+    x = layers.Reshape((frames, rows * channels))(x)
+    x = layers.Dense(context, activation="relu")(x)
+    if dropout:
+        x = layers.Dropout(dropout)(x)
+    x = layers.Conv1D(context, 5, padding="same", activation="relu")(x)
+    outputs = layers.Dense(meta["n_outputs_"], activation="softmax")(x)
+    return keras.Model(inputs, outputs, name="field_reader")
+
+
+@dataclass(frozen=True)
+class FieldReading:
+    """What `FieldReader.read` read in one field.
+
+    Attributes
+    ----------
+    text : str
+        The text read ("" for a field read as empty).
+
+    probability : float
+        The probability of the whole text: the sum over every path of the
+        network's frames that reads it (not a product of per-character
+        maxima).
+
+    rejected : bool
+        Whether ``probability`` fell below the reader's threshold: the text
+        is then not to be trusted.
+
+    alternatives : list of dict
+        For each character of ``text``, the probabilities of the symbols at
+        the frame where it is most certain, the most probable first (the
+        character itself, then the others above 1%).
+    """
+
+    text: str
+    probability: float
+    rejected: bool
+    alternatives: list
+
+
+def _never(self) -> bool:
+    return False
+
+
+@fill_shared_parameters
+class FieldReader(BaseKerasClassifier):
+    """Reads handwritten fields whole: a convolutional network trained with CTC.
+
+    Each field (a 2-D image of any size and either polarity) is scaled to
+    ``height`` rows on a canvas ``width`` pixels wide. The network scores
+    every 4 columns of the canvas (a frame) over the blank and the symbols
+    of ``alphabet``; the text is read from the frames without cutting the
+    field into digits (connectionist temporal classification, Graves et
+    al., 2006), so digits may touch, overlap and slant, and printed lines
+    and boxes are learnt as paper.
+
+    It fits on field images and their texts, and predicts texts; ``score``
+    is the share of fields read exactly; :meth:`read` gives each text's
+    probability, per-character alternatives and a rejection. Training runs
+    on the engine of :class:`ConvNetClassifier` (its parameters, fit loop,
+    schedules, early stopping, ``warm_start`` and :meth:`partial_fit` for
+    fine-tuning, the same bits for an int ``random_state``); prediction
+    runs an exported JAX program, without Keras.
+
+    Parameters
+    ----------
+    alphabet : str, default="0123456789,.-/"
+        The symbols the texts are written with, each once.
+
+    height : int, default=32
+        The canvas' height: every field is scaled to it.
+
+    width : int, default=256
+        The canvas' width; a field wider than it (at ``height``) is
+        narrowed. A text of ``n`` symbols needs at least ``2n`` frames
+        (``width // 4``).
+
+    filters : array-like of shape (n_convolutions,), default=(32, 64, 96)
+        The number of filters of each 3x3 convolution.
+
+    context : int, default=128
+        The units of the dense layer and of the 1-D convolution over the
+        frames.
+
+    alpha : float, default=0.0001
+        {alpha}
+
+    batch_size : int or "auto", default="auto"
+        Size of the mini-batches; "auto" means ``min(200, n_samples)``.
+
+    learning_rate_init : float, default=0.001
+        {learning_rate_init}
+
+    max_iter : int, default=30
+        {max_iter}
+
+    shuffle : bool, default=True
+        Whether to shuffle the fields at each epoch.
+
+    random_state : int, RandomState instance or None, default=None
+        Determines the initial weights, the shuffling, the dropout masks and
+        the early-stopping split. An int gives the same predictions across
+        fits and processes.
+
+    tol : float, default=1e-4
+        {tol}
+
+    verbose : bool or int, default=False
+        {verbose}
+
+    warm_start : bool, default=False
+        When True, ``fit`` continues from the fitted weights and optimizer
+        state (fine-tuning on one's own fields); the network and the
+        alphabet must stay the same.
+
+    early_stopping : bool, default=False
+        Whether to stop when the share of validation fields read exactly
+        stops improving; ``validation_fraction`` of the fields are set
+        aside for it.
+
+    validation_fraction : float, default=0.1
+        Fraction of the training fields set aside for early stopping.
+
+    n_iter_no_change : int or np.inf, default=10
+        {n_iter_no_change}
+
+    dropout : float, default=0.25
+        Fraction of the dense layer's outputs dropped in training.
+
+    optimizer : str or keras.optimizers.Optimizer, default="adam"
+        {optimizer}
+
+    callbacks : list of keras.callbacks.Callback, default=None
+        {callbacks}
+
+    learning_rate : {"constant", "cosine"}, default="cosine"
+        {learning_rate}
+
+    reject_threshold : float, default=0.5
+        :meth:`read` rejects a text whose probability is below it.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_symbols,)
+        The alphabet's symbols; a frame's scores are the blank's, then
+        theirs.
+
+    loss_ : float
+        The training loss (CTC's) of the last epoch.
+
+    loss_curve_ : list of float
+        The training loss of each epoch, across continued fits.
+
+    best_loss_ : float or None
+        The lowest training loss; None with ``early_stopping``.
+
+    validation_scores_ : list of float or None
+        The share of validation fields read exactly, each epoch; None
+        without ``early_stopping``.
+
+    best_validation_score_ : float or None
+        The best of ``validation_scores_``; None without ``early_stopping``.
+
+    n_iter_ : int
+        The number of epochs run by the last call to ``fit``.
+
+    t_ : int
+        The number of training fields seen, across continued fits.
+
+    n_layers_ : int
+        The number of the Keras model's layers.
+
+    n_outputs_ : int
+        The scores of a frame: the blank and the alphabet's symbols.
+
+    n_features_in_ : int
+        The canvas' pixels, ``height * width``.
+
+    model_ : keras.Model
+        The fitted Keras network, from canvas rows to the frames' scores.
+
+    history_ : dict of str to list
+        The ``logs`` of each epoch, as Keras' ``History.history``.
+
+    See Also
+    --------
+    skdigits.reading.read_digits : Reads fields by cutting them into digits.
+    skdigits.datasets.make_digit_fields : Fields to train and test a reader.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from skdigits.datasets import make_digit_fields
+    >>> from skdigits.field_reader import FieldReader
+    >>> digits = load_digits()
+    >>> fields, texts = make_digit_fields(
+    ...     digits.images / 16, digits.target, 8, kind="apart", length=(2, 3),
+    ...     random_state=0)
+    >>> reader = FieldReader(height=16, width=64, filters=(8, 16), context=32,
+    ...                      max_iter=2, random_state=0).fit(fields, texts)
+    >>> reader.n_outputs_  # the blank and 14 symbols
+    15
+    >>> len(reader.predict(fields))
+    8
+    >>> reading = reader.read(fields[:1])[0]
+    >>> 0 <= reading.probability <= 1
+    True
+    """
+
+    _parameter_constraints: ClassVar[dict] = {
+        **{
+            name: constraint
+            for name, constraint in BaseKerasClassifier._parameter_constraints.items()
+            if name
+            not in (
+                "dtype",
+                "augmentation",
+                "augmentation_params",
+                "image_shape",
+                "class_weight",
+            )
+        },
+        "alphabet": [str],
+        "height": [Interval(Integral, 4, None, closed="left")],
+        "width": [Interval(Integral, 8, None, closed="left")],
+        "filters": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "context": [Interval(Integral, 1, None, closed="left")],
+        "reject_threshold": [Interval(Real, 0, 1, closed="both")],
+    }
+    _network_name = "field_reader"
+    # Not parameters: the reader trains in float32, on fields as they are
+    # (the generator of training fields distorts them), every symbol alike.
+    dtype = "float32"
+    augmentation = None
+    augmentation_params = None
+    image_shape = None
+    class_weight = None
+
+    def __init__(
+        self,
+        alphabet: str = DEFAULT_ALPHABET,
+        *,
+        height: int = 32,
+        width: int = 256,
+        filters: Sequence[int] | int = (32, 64, 96),
+        context: int = 128,
+        alpha: float = 0.0001,
+        batch_size: int | str = "auto",
+        learning_rate_init: float = 0.001,
+        max_iter: int = 30,
+        shuffle: bool = True,
+        random_state=None,
+        tol: float = 1e-4,
+        verbose: bool = False,
+        warm_start: bool = False,
+        early_stopping: bool = False,
+        validation_fraction: float = 0.1,
+        n_iter_no_change: int = 10,
+        dropout: float = 0.25,
+        optimizer="adam",
+        callbacks: list | None = None,
+        learning_rate: str = "cosine",
+        reject_threshold: float = 0.5,
+    ):
+        self.alphabet = alphabet
+        self.height = height
+        self.width = width
+        self.filters = filters
+        self.context = context
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate_init = learning_rate_init
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.dropout = dropout
+        self.optimizer = optimizer
+        self.callbacks = callbacks
+        self.learning_rate = learning_rate
+        self.reject_threshold = reject_threshold
+
+    # Fitting -----------------------------------------------------------------
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the reader to field images and their texts.
+
+        Parameters
+        ----------
+        X : list of array-like of shape (height, width)
+            Field images, of any sizes, either polarity.
+
+        y : array-like of shape (n_fields,) of str
+            What each field says, in symbols of ``alphabet``.
+
+        sample_weight : array-like of shape (n_fields,), default=None
+            Weights of the fields in the loss; None weighs them equally.
+
+        Returns
+        -------
+        self : object
+            The fitted reader.
+        """
+        return self._fit(self._canvas(X), y, sample_weight, incremental=False)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, sample_weight=None):
+        """Update the reader with one epoch over the given fields.
+
+        Parameters
+        ----------
+        X : list of array-like of shape (height, width)
+            Field images.
+
+        y : array-like of shape (n_fields,) of str
+            Their texts.
+
+        sample_weight : array-like of shape (n_fields,), default=None
+            Weights of the fields in the loss.
+
+        Returns
+        -------
+        self : object
+            The updated reader.
+        """
+        if self.early_stopping:
+            raise ValueError("partial_fit does not support early_stopping=True")
+        return self._fit(
+            self._canvas(X),
+            y,
+            sample_weight,
+            incremental=True,
+            classes=list(self.alphabet),
+        )
+
+    def _canvas(self, X) -> np.ndarray:
+        return field_canvas(X, int(self.height), int(self.width))
+
+    def _n_frames(self) -> int:
+        return int(self.width) // COLUMNS_PER_FRAME
+
+    def _targets(self, y, continuing, incremental, classes) -> targets.Targets:
+        """The texts as rows of symbol indices (`_ctc.encode_texts`)."""
+        alphabet = self.alphabet
+        if not alphabet or len(set(alphabet)) != len(alphabet):
+            raise ValueError(
+                f"alphabet must list one or more symbols, each once; got {alphabet!r}."
+            )
+        if continuing and list(alphabet) != list(self.classes_):
+            raise ValueError(
+                f"alphabet is {alphabet!r} but the fitted reader reads "
+                f"{''.join(self.classes_)!r}: a continued fit keeps the alphabet. "
+                "Fit with warm_start=False to train a new reader."
+            )
+        texts = np.asarray(y)
+        if texts.ndim != 1 or not all(isinstance(text, str) for text in texts):
+            raise ValueError(
+                "y must be a sequence of texts (str), one per field; got "
+                f"{type(y).__name__} of shape {texts.shape}."
+            )
+        Y = encode_texts(list(texts), alphabet)
+        # A text needs a frame per symbol and a blank between repeated ones.
+        needed = (Y > 0).sum(axis=1) + ((Y[:, 1:] == Y[:, :-1]) & (Y[:, 1:] > 0)).sum(
+            axis=1
+        )
+        if needed.max() > self._n_frames():
+            longest = int(np.argmax(needed))
+            raise ValueError(
+                f"y[{longest}] = {texts[longest]!r} needs {needed[longest]} frames, "
+                f"but a canvas {self.width} pixels wide has {self._n_frames()}: "
+                "increase width."
+            )
+        return targets.Targets(
+            y=texts,
+            Y=Y,
+            classes=np.array(list(alphabet)),
+            multilabel=False,
+            type="sequence",
+            n_outputs=len(alphabet) + 1,
+        )
+
+    def _make_network(self, meta, multilabel, seed):
+        params = {
+            "height": int(self.height),
+            "width": int(self.width),
+            "filters": positive_integers(self.filters, "filters", allow_empty=False),
+            "context": int(self.context),
+            "dropout": float(self.dropout),
+        }
+        return KerasNetwork.build(
+            import_keras(), field_network, params, meta, seed, multilabel
+        )
+
+    def _augmentation(self, n_features):
+        return None
+
+    # Prediction --------------------------------------------------------------
+
+    def _frame_log_proba(self, X) -> np.ndarray:
+        """The frames' log-probabilities, (n_fields, n_frames, 1 + n_symbols)."""
+        check_is_fitted(self)
+        return self._validated_log_proba(self._canvas(X))
+
+    def predict(self, X) -> np.ndarray:
+        """Read the text of each field.
+
+        Parameters
+        ----------
+        X : list of array-like of shape (height, width)
+            Field images.
+
+        Returns
+        -------
+        texts : ndarray of shape (n_fields,) of str
+            The text of each field's most probable path of frames.
+        """
+        alphabet = "".join(self.classes_)
+        texts = [
+            decode_labels(labels, alphabet)
+            for labels in best_path(self._frame_log_proba(X))
+        ]
+        return np.array(texts, dtype=object)
+
+    def read(self, X, *, reject_threshold: float | None = None) -> list[FieldReading]:
+        """Read each field with the probability of its text.
+
+        Parameters
+        ----------
+        X : list of array-like of shape (height, width)
+            Field images.
+
+        reject_threshold : float, default=None
+            The probability below which a text is rejected; None uses the
+            reader's ``reject_threshold``.
+
+        Returns
+        -------
+        readings : list of FieldReading
+            For each field, its text, the probability of that text, whether
+            it is rejected, and each character's alternatives.
+        """
+        threshold = (
+            self.reject_threshold if reject_threshold is None else reject_threshold
+        )
+        if not (isinstance(threshold, Real) and 0 <= threshold <= 1):
+            raise ValueError(
+                f"reject_threshold must be a probability in [0, 1]; got {threshold!r}."
+            )
+        alphabet = "".join(self.classes_)
+        log_proba = self._frame_log_proba(X).astype(np.float64)
+        readings = []
+        for frames, labels in zip(log_proba, best_path(log_proba), strict=True):
+            probability = float(np.exp(text_log_likelihood(frames, labels)))
+            readings.append(
+                FieldReading(
+                    text=decode_labels(labels, alphabet),
+                    probability=probability,
+                    rejected=probability < threshold,
+                    alternatives=_alternatives(frames, labels, alphabet),
+                )
+            )
+        return readings
+
+    # A reader's outputs are texts, not classes with probabilities.
+    @available_if(_never)
+    def predict_proba(self, X):
+        raise NotImplementedError
+
+    @available_if(_never)
+    def predict_log_proba(self, X):
+        raise NotImplementedError
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = False
+        tags.input_tags.sparse = False
+        tags.classifier_tags.multi_label = False
+        tags.target_tags.one_d_labels = True
+        return tags
+
+
+def _alternatives(frames: np.ndarray, labels, alphabet: str) -> list[dict]:
+    """Each read symbol's probabilities at its surest frame (`FieldReading`)."""
+    proba = np.exp(frames)
+    best = np.argmax(frames, axis=1)
+    alternatives = []
+    start = 0
+    for label in labels:
+        # The run of frames that emits this symbol: the next frames whose
+        # best path is it.
+        run = np.flatnonzero(best[start:] == label)
+        at = start + (run[0] if len(run) else 0)
+        end = at
+        while end < len(best) and best[end] == label:
+            end += 1
+        surest = at + int(np.argmax(proba[at:end, label])) if end > at else at
+        symbols = proba[surest, 1:]
+        order = np.argsort(-symbols, kind="stable")
+        alternatives.append(
+            {
+                alphabet[i]: float(symbols[i])
+                for i in order
+                if i == label - 1 or symbols[i] >= 0.01
+            }
+        )
+        start = end
+    return alternatives

@@ -1,0 +1,262 @@
+"""FieldReader: a segmentation-free reader trained with CTC on the engine."""
+
+import itertools
+import pickle
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.datasets import load_digits
+
+from skdigits._jax_runtime.keras import import_keras
+from skdigits.datasets import make_digit_fields
+from skdigits.field_reader import FieldReader, field_canvas
+from skdigits.neural_network._ctc import (
+    best_path,
+    ctc_losses,
+    decode_labels,
+    encode_texts,
+    text_log_likelihood,
+    text_losses,
+)
+from skdigits.neural_network._outputs import log_probabilities
+
+ALPHABET = "0123456789,.-/"
+# A reader small enough to fit in seconds.
+SMALL = {"height": 16, "width": 64, "filters": (8, 16), "context": 32}
+
+
+@pytest.fixture(scope="module")
+def digits():
+    return load_digits()
+
+
+@pytest.fixture(scope="module")
+def fields(digits):
+    return make_digit_fields(
+        digits.images / 16,
+        digits.target,
+        24,
+        kind="mixture",
+        length=(2, 3),
+        random_state=0,
+    )
+
+
+@pytest.fixture(scope="module")
+def fitted(fields):
+    X, y = fields
+    return FieldReader(**SMALL, max_iter=2, random_state=0).fit(X, y)
+
+
+def _paths_probability(log_proba, labels):
+    """P(text): the sum over every path of frames that reads it, by brute force."""
+    total = 0.0
+    n_frames, n_symbols = log_proba.shape
+    for path in itertools.product(range(n_symbols), repeat=n_frames):
+        if np.array_equal(best_path(np.eye(n_symbols)[list(path)][None])[0], labels):
+            total += np.exp(sum(log_proba[t, s] for t, s in enumerate(path)))
+    return total
+
+
+@pytest.mark.parametrize("labels", [[], [1], [2, 1], [1, 1], [2, 2, 1]])
+def test_a_texts_probability_sums_every_path_that_reads_it(labels):
+    rng = np.random.default_rng(len(labels))
+    log_proba = log_probabilities(rng.normal(size=(1, 5, 3)) * 2, "ctc", np)[0]
+    expected = _paths_probability(log_proba, labels)
+    assert np.exp(text_log_likelihood(log_proba, labels)) == pytest.approx(expected)
+
+
+def test_the_loss_of_training_is_the_loss_of_prediction():
+    """Keras' CTC loss (the compiled epoch's) and numpy's (prediction's) agree,
+    targets padded with blanks as the engine pads them."""
+    import jax.numpy as jnp
+
+    rng = np.random.default_rng(0)
+    logits = rng.normal(size=(4, 9, 5)).astype(np.float32)
+    targets = encode_texts(["12", "3", "1111", "4321"], "1234")
+    keras_losses = np.asarray(ctc_losses(jnp.asarray(targets), jnp.asarray(logits)))
+    ours = text_losses(log_probabilities(logits.astype(np.float64), "ctc", np), targets)
+    np.testing.assert_allclose(keras_losses, ours, rtol=1e-4)
+
+
+def test_texts_are_encoded_and_decoded_in_the_alphabet():
+    rows = encode_texts(["1,5", "", "07"], ALPHABET)
+    assert rows.shape == (3, 3)
+    assert [decode_labels(row, ALPHABET) for row in rows] == ["1,5", "", "07"]
+    with pytest.raises(ValueError, match=r"y\[1\] = '1a' has characters \['a'\]"):
+        encode_texts(["12", "1a"], ALPHABET)
+
+
+def test_the_canvas_holds_the_ink_whatever_the_polarity_and_size(digits):
+    ink = np.zeros((40, 100))
+    ink[10:30, 20:80] = (
+        digits.images[0].repeat(3, axis=0)[:20].repeat(8, axis=1)[:, :60] / 16
+    )
+    dark_on_light = 255 * (1 - ink)
+    light, dark = field_canvas([ink * 255, dark_on_light], 16, 64).reshape(2, 16, 64)
+    np.testing.assert_allclose(light, dark, atol=1e-6)
+    assert light.max() == pytest.approx(1.0)
+    # A field far wider than the canvas is narrowed into it, not cut.
+    wide = np.zeros((10, 2000))
+    wide[2:8, :8] = wide[2:8, 1990:1998] = 1
+    narrowed = field_canvas([wide], 16, 64).reshape(16, 64)
+    assert narrowed[:, :2].max() > 0
+    assert narrowed[:, -2:].max() > 0
+
+
+def test_a_fitted_reader_reads_texts_with_their_probability(fitted, fields):
+    X, y = fields
+    assert fitted.n_outputs_ == len(ALPHABET) + 1
+    assert list(fitted.classes_) == list(ALPHABET)
+    assert fitted.n_features_in_ == SMALL["height"] * SMALL["width"]
+    texts = fitted.predict(X)
+    assert texts.shape == (len(X),)
+    assert all(set(text) <= set(ALPHABET) for text in texts)
+    readings = fitted.read(X, reject_threshold=0.3)
+    log_proba = fitted._frame_log_proba(X).astype(np.float64)
+    for reading, text, frames in zip(readings, texts, log_proba, strict=True):
+        assert reading.text == text
+        expected = np.exp(
+            text_log_likelihood(frames, encode_texts([text], ALPHABET)[0][: len(text)])
+        )
+        assert reading.probability == pytest.approx(expected)
+        assert reading.rejected == (reading.probability < 0.3)
+        assert len(reading.alternatives) == len(text)
+        for char, alternatives in zip(text, reading.alternatives, strict=True):
+            assert char in alternatives
+            assert all(0 <= p <= 1 for p in alternatives.values())
+    assert 0 <= fitted.score(X, y) <= 1
+    assert not hasattr(fitted, "predict_proba")
+    assert not hasattr(fitted, "predict_log_proba")
+
+
+def test_a_random_state_gives_the_same_bits(fields):
+    X, y = fields
+    first = FieldReader(**SMALL, max_iter=2, random_state=3).fit(X, y)
+    second = clone(first).fit(X, y)
+    assert first.loss_curve_ == second.loss_curve_
+    np.testing.assert_array_equal(first._frame_log_proba(X), second._frame_log_proba(X))
+
+
+def test_a_pickled_reader_reads_the_same(fitted, fields):
+    X, _ = fields
+    restored = pickle.loads(pickle.dumps(fitted))
+    np.testing.assert_array_equal(
+        restored._frame_log_proba(X), fitted._frame_log_proba(X)
+    )
+    assert list(restored.predict(X)) == list(fitted.predict(X))
+
+
+UNPICKLE = """
+import pickle, sys
+import numpy as np
+reader, X, texts = pickle.load(open(sys.argv[1], "rb"))
+assert list(reader.predict(X)) == texts
+reading = reader.read(X[:1])[0]
+print("keras" in sys.modules, reading.text == texts[0])
+"""
+
+
+def test_an_unpickled_reader_reads_without_keras(tmp_path, fitted, fields):
+    X, _ = fields
+    path = tmp_path / "reader.pkl"
+    path.write_bytes(pickle.dumps((fitted, X, list(fitted.predict(X)))))
+    out = subprocess.run(
+        [sys.executable, "-c", UNPICKLE, str(path)],
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    assert out.stdout.split() == ["False", "True"], out.stderr
+
+
+def test_fine_tuning_continues_the_fitted_reader(fitted, fields):
+    X, y = fields
+    reader = clone(fitted).set_params(max_iter=1).fit(X, y)
+    reader.set_params(warm_start=True).fit(X, y)
+    assert reader.t_ == 2 * len(X)
+    reader.partial_fit(X[:5], y[:5])
+    assert len(reader.loss_curve_) == 3
+    before = dict(reader.__dict__)
+    with pytest.raises(ValueError, match="a continued fit keeps the alphabet"):
+        reader.set_params(alphabet="0123456789").fit(X, y)
+    reader.set_params(alphabet=ALPHABET)
+    assert reader.loss_curve_ == before["loss_curve_"]
+
+
+@pytest.mark.parametrize(
+    ("X", "y", "message"),
+    [
+        ([], [], "X holds no field"),
+        (np.zeros((16, 64)), ["1"], "a list of field images"),
+        ([np.full((16, 40), np.nan)], ["1"], r"X\[0\] must hold finite values"),
+        ([np.zeros((16, 40, 3))], ["1"], "colour image"),
+        ([np.zeros((16, 40))], ["1a"], r"characters \['a'\] outside the alphabet"),
+        ([np.zeros((16, 40))], ["1" * 40], "increase width"),
+        ([np.zeros((16, 40))], [12], "sequence of texts"),
+    ],
+)
+def test_bad_input_is_named(X, y, message):
+    with pytest.raises(ValueError, match=message):
+        FieldReader(**SMALL, max_iter=1).fit(X, y)
+
+
+def test_an_alphabet_lists_each_symbol_once(fields):
+    X, y = fields
+    with pytest.raises(ValueError, match="each once"):
+        FieldReader(ALPHABET + "1", **SMALL, max_iter=1).fit(X, y)
+
+
+def test_a_network_for_texts_must_score_frames(fields):
+    """The engine refuses a sequence network whose output is not frames."""
+    keras = import_keras()
+    from skdigits.neural_network._keras_network import KerasNetwork
+
+    def flat(meta):
+        return keras.Sequential(
+            [
+                keras.Input((meta["n_features_in_"],)),
+                keras.layers.Dense(15, activation="softmax"),
+            ]
+        )
+
+    meta = {"n_features_in_": 8, "n_outputs_": 15, "target_type_": "sequence"}
+    with pytest.raises(ValueError, match=r"\(None, n_frames, n_outputs\)"):
+        KerasNetwork.build(keras, flat, {}, meta, 0, False)
+
+
+@pytest.mark.training
+def test_the_reader_learns_to_read_fields_of_other_writers(digits):
+    """Trained on fields of the first 1,200 digits, it reads fields written
+    with the other 597, which it never saw (chance: below 0.1%)."""
+    X, y = make_digit_fields(
+        digits.images[:1200] / 16,
+        digits.target[:1200],
+        600,
+        kind="apart",
+        length=(2, 4),
+        random_state=0,
+    )
+    X_test, y_test = make_digit_fields(
+        digits.images[1200:] / 16,
+        digits.target[1200:],
+        200,
+        kind="apart",
+        length=(2, 4),
+        random_state=1,
+    )
+    reader = FieldReader(
+        height=32,
+        width=160,
+        filters=(16, 32),
+        context=64,
+        max_iter=40,
+        batch_size=32,
+        learning_rate="constant",
+        random_state=0,
+    ).fit(X, y)
+    assert reader.loss_ < 0.5 * np.median(reader.loss_curve_[:10])
+    assert reader.score(X_test, y_test) > 0.05
