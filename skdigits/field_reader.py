@@ -30,12 +30,15 @@ from sklearn.utils.validation import check_is_fitted
 
 from skdigits._digit_normalization import check_image
 from skdigits._jax_runtime.keras import import_keras
+from skdigits.formats import FieldFormat
 from skdigits.neural_network import _targets as targets
 from skdigits.neural_network._base import BaseKerasClassifier
 from skdigits.neural_network._ctc import (
+    beam_search,
     best_path,
     decode_labels,
     encode_texts,
+    surest_frames,
     text_log_likelihood,
 )
 from skdigits.neural_network._docstrings import fill_shared_parameters
@@ -587,17 +590,40 @@ class FieldReader(BaseKerasClassifier):
         ]
         return np.array(texts, dtype=object)
 
-    def read(self, X, *, reject_threshold: float | None = None) -> list[FieldReading]:
-        """Read each field with the probability of its text.
+    def read(
+        self,
+        X,
+        *,
+        format: "str | FieldFormat | None" = None,
+        reject_threshold: float | None = None,
+        beam_width: int = 16,
+    ) -> list[FieldReading]:
+        """Read each field with the probability of its text, and reject.
+
+        The text is the most probable one found by a beam search over the
+        frames (the texts on the beam, their probabilities summed over
+        every path that reads them); with a ``format``, the most probable
+        one of that format that passes its check. A field with no such text
+        on the beam, or whose text's probability is below the threshold,
+        is rejected.
 
         Parameters
         ----------
         X : list of array-like of shape (height, width)
             Field images.
 
+        format : str or FieldFormat, default=None
+            What the fields may say: a regular expression over the
+            alphabet (``r"\\d{5}"``), or a
+            :class:`~skdigits.formats.FieldFormat` with a check; None reads
+            any text.
+
         reject_threshold : float, default=None
             The probability below which a text is rejected; None uses the
             reader's ``reject_threshold``.
+
+        beam_width : int, default=16
+            The texts kept at each frame of the search.
 
         Returns
         -------
@@ -605,27 +631,36 @@ class FieldReader(BaseKerasClassifier):
             For each field, its text, the probability of that text, whether
             it is rejected, and each character's alternatives.
         """
+        check_is_fitted(self)
         threshold = (
             self.reject_threshold if reject_threshold is None else reject_threshold
         )
-        if not (isinstance(threshold, Real) and 0 <= threshold <= 1):
+        if isinstance(threshold, bool) or not (
+            isinstance(threshold, Real) and 0 <= threshold <= 1
+        ):
             raise ValueError(
                 f"reject_threshold must be a probability in [0, 1]; got {threshold!r}."
             )
-        alphabet = "".join(self.classes_)
-        log_proba = self._frame_log_proba(X).astype(np.float64)
-        readings = []
-        for frames, labels in zip(log_proba, best_path(log_proba), strict=True):
-            probability = float(np.exp(text_log_likelihood(frames, labels)))
-            readings.append(
-                FieldReading(
-                    text=decode_labels(labels, alphabet),
-                    probability=probability,
-                    rejected=probability < threshold,
-                    alternatives=_alternatives(frames, labels, alphabet),
-                )
+        if isinstance(beam_width, bool) or not (
+            isinstance(beam_width, Integral) and beam_width >= 1
+        ):
+            raise ValueError(
+                f"beam_width must be a positive integer; got {beam_width!r}."
             )
-        return readings
+        alphabet = "".join(self.classes_)
+        text_format = FieldFormat(format) if isinstance(format, str) else format
+        if text_format is not None and not isinstance(text_format, FieldFormat):
+            raise TypeError(
+                "format must be a regular expression (str), a FieldFormat or None; "
+                f"got {type(format).__name__}."
+            )
+        automaton = None if text_format is None else text_format.automaton(alphabet)
+        check = None if text_format is None else text_format.check
+        log_proba = self._frame_log_proba(X).astype(np.float64)
+        return [
+            _reading(frames, alphabet, automaton, check, threshold, int(beam_width))
+            for frames in log_proba
+        ]
 
     # A reader's outputs are texts, not classes with probabilities.
     @available_if(_never)
@@ -645,22 +680,24 @@ class FieldReader(BaseKerasClassifier):
         return tags
 
 
-def _alternatives(frames: np.ndarray, labels, alphabet: str) -> list[dict]:
-    """Each read symbol's probabilities at its surest frame (`FieldReading`)."""
+def _reading(frames, alphabet, automaton, check, threshold, beam_width):
+    """The `FieldReading` of one field's frames (see `FieldReader.read`)."""
+    best = None
+    for labels, _ in beam_search(frames, beam_width, automaton):
+        if check is not None and not check(decode_labels(labels, alphabet)):
+            continue
+        # The exact probability: a path of the text may have left the beam.
+        log_likelihood = text_log_likelihood(frames, labels)
+        if best is None or log_likelihood > best[1]:
+            best = labels, log_likelihood
+    if best is None:  # nothing on the beam has the format
+        return FieldReading(text="", probability=0.0, rejected=True, alternatives=[])
+    labels, log_likelihood = best
+    probability = float(np.exp(log_likelihood))
     proba = np.exp(frames)
-    best = np.argmax(frames, axis=1)
     alternatives = []
-    start = 0
-    for label in labels:
-        # The run of frames that emits this symbol: the next frames whose
-        # best path is it.
-        run = np.flatnonzero(best[start:] == label)
-        at = start + (run[0] if len(run) else 0)
-        end = at
-        while end < len(best) and best[end] == label:
-            end += 1
-        surest = at + int(np.argmax(proba[at:end, label])) if end > at else at
-        symbols = proba[surest, 1:]
+    for label, frame in zip(labels, surest_frames(frames, labels), strict=True):
+        symbols = proba[frame, 1:]
         order = np.argsort(-symbols, kind="stable")
         alternatives.append(
             {
@@ -669,5 +706,9 @@ def _alternatives(frames: np.ndarray, labels, alphabet: str) -> list[dict]:
                 if i == label - 1 or symbols[i] >= 0.01
             }
         )
-        start = end
-    return alternatives
+    return FieldReading(
+        text=decode_labels(labels, alphabet),
+        probability=probability,
+        rejected=probability < threshold,
+        alternatives=alternatives,
+    )

@@ -13,11 +13,14 @@ from sklearn.datasets import load_digits
 from skdigits._jax_runtime.keras import import_keras
 from skdigits.datasets import make_digit_fields
 from skdigits.field_reader import FieldReader, field_canvas
+from skdigits.formats import FieldFormat, luhn_check
 from skdigits.neural_network._ctc import (
+    beam_search,
     best_path,
     ctc_losses,
     decode_labels,
     encode_texts,
+    surest_frames,
     text_log_likelihood,
     text_losses,
 )
@@ -69,6 +72,40 @@ def test_a_texts_probability_sums_every_path_that_reads_it(labels):
     assert np.exp(text_log_likelihood(log_proba, labels)) == pytest.approx(expected)
 
 
+def _all_texts(n_symbols, longest):
+    return [
+        text
+        for length in range(longest + 1)
+        for text in itertools.product(range(1, n_symbols), repeat=length)
+    ]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_beam_finds_the_most_probable_text_of_the_format(seed):
+    """Against every text of up to 6 symbols over 6 frames (all that fit)."""
+    rng = np.random.default_rng(seed)
+    frames = log_probabilities(rng.normal(size=(6, 4)) * 2, "ctc", np)
+    likelihood = {t: text_log_likelihood(frames, t) for t in _all_texts(4, 6)}
+    best = max(likelihood, key=likelihood.get)
+    assert tuple(beam_search(frames, 64)[0][0]) == best
+    # Texts of two symbols, neither the third: "[ab]{2}" over "abc".
+    automaton = FieldFormat("[ab]{2}").automaton("abc")
+    of_format = {t: v for t, v in likelihood.items() if len(t) == 2 and 3 not in t}
+    found = beam_search(frames, 64, automaton)
+    assert tuple(found[0][0]) == max(of_format, key=of_format.get)
+    assert all(automaton.accepts("".join("abc"[i - 1] for i in t)) for t, _ in found)
+
+
+def test_each_symbol_is_placed_at_its_surest_frame():
+    frames = np.full((8, 3), 0.01)
+    frames[:, 0] = 0.98  # blank everywhere
+    frames[1:3] = [0.1, 0.6, 0.3], [0.1, 0.8, 0.1]  # symbol 1 at frames 1-2
+    frames[5] = [0.1, 0.1, 0.8]  # symbol 2 at frame 5
+    log_proba = np.log(frames / frames.sum(axis=1, keepdims=True))
+    assert surest_frames(log_proba, [1, 2]) == [2, 5]
+    assert surest_frames(log_proba, []) == []
+
+
 def test_the_loss_of_training_is_the_loss_of_prediction():
     """Keras' CTC loss (the compiled epoch's) and numpy's (prediction's) agree,
     targets padded with blanks as the engine pads them."""
@@ -117,12 +154,12 @@ def test_a_fitted_reader_reads_texts_with_their_probability(fitted, fields):
     assert all(set(text) <= set(ALPHABET) for text in texts)
     readings = fitted.read(X, reject_threshold=0.3)
     log_proba = fitted._frame_log_proba(X).astype(np.float64)
-    for reading, text, frames in zip(readings, texts, log_proba, strict=True):
-        assert reading.text == text
-        expected = np.exp(
-            text_log_likelihood(frames, encode_texts([text], ALPHABET)[0][: len(text)])
+    for reading, frames in zip(readings, log_proba, strict=True):
+        text = reading.text
+        labels = encode_texts([text], ALPHABET)[0][: len(text)]
+        assert reading.probability == pytest.approx(
+            np.exp(text_log_likelihood(frames, labels))
         )
-        assert reading.probability == pytest.approx(expected)
         assert reading.rejected == (reading.probability < 0.3)
         assert len(reading.alternatives) == len(text)
         for char, alternatives in zip(text, reading.alternatives, strict=True):
@@ -153,17 +190,17 @@ def test_a_pickled_reader_reads_the_same(fitted, fields):
 UNPICKLE = """
 import pickle, sys
 import numpy as np
-reader, X, texts = pickle.load(open(sys.argv[1], "rb"))
+reader, X, texts, readings = pickle.load(open(sys.argv[1], "rb"))
 assert list(reader.predict(X)) == texts
-reading = reader.read(X[:1])[0]
-print("keras" in sys.modules, reading.text == texts[0])
+print("keras" in sys.modules, reader.read(X[:3]) == readings)
 """
 
 
 def test_an_unpickled_reader_reads_without_keras(tmp_path, fitted, fields):
     X, _ = fields
     path = tmp_path / "reader.pkl"
-    path.write_bytes(pickle.dumps((fitted, X, list(fitted.predict(X)))))
+    readings = fitted.read(X[:3])
+    path.write_bytes(pickle.dumps((fitted, X, list(fitted.predict(X)), readings)))
     out = subprocess.run(
         [sys.executable, "-c", UNPICKLE, str(path)],
         capture_output=True,
@@ -260,3 +297,56 @@ def test_the_reader_learns_to_read_fields_of_other_writers(digits):
     ).fit(X, y)
     assert reader.loss_ < 0.5 * np.median(reader.loss_curve_[:10])
     assert reader.score(X_test, y_test) > 0.05
+
+
+def test_luhn_check():
+    assert luhn_check("4539 1488 0343 6467")
+    assert not luhn_check("4539 1488 0343 6468")
+    assert not luhn_check("")
+
+
+@pytest.mark.parametrize(
+    ("pattern", "message"),
+    [
+        ("(\\d", "not a valid regular expression"),
+        ("[a-z]{2}", "names characters the reader cannot read \\('ab"),
+        ("\\d+x", "cannot read \\('x'\\)"),
+        ("[^0-9,./-]", "accepts no text"),
+    ],
+)
+def test_a_format_the_reader_cannot_read_is_named(pattern, message):
+    with pytest.raises(ValueError, match=message):
+        FieldFormat(pattern).automaton(ALPHABET)
+
+
+def test_reading_with_a_format_returns_only_texts_of_it(fitted, fields):
+    import re
+
+    X, _ = fields
+    log_proba = fitted._frame_log_proba(X).astype(np.float64)
+    readings = fitted.read(X, format=r"\d{2,3}", reject_threshold=0.0)
+    for reading, frames in zip(readings, log_proba, strict=True):
+        assert re.fullmatch(r"\d{2,3}", reading.text) or reading.rejected
+        if reading.text:
+            labels = encode_texts([reading.text], ALPHABET)[0]
+            assert reading.probability == pytest.approx(
+                np.exp(text_log_likelihood(frames, labels))
+            )
+    # A check on the whole text is obeyed too.
+    even = FieldFormat(r"\d{2,3}", check=lambda text: int(text) % 2 == 0)
+    for reading in fitted.read(X, format=even):
+        assert reading.rejected or int(reading.text) % 2 == 0
+    # No text on the beam passes: rejected, and nothing is guessed.
+    never = FieldFormat(r"\d{2,3}", check=lambda text: False)
+    assert all(
+        r.rejected and r.text == "" and r.probability == 0
+        for r in fitted.read(X[:3], format=never)
+    )
+    with pytest.raises(ValueError, match="cannot read"):
+        fitted.read(X, format="[A-Z]{2}")
+    with pytest.raises(TypeError, match="format must be"):
+        fitted.read(X, format=5)
+    with pytest.raises(ValueError, match="beam_width"):
+        fitted.read(X, beam_width=0)
+    with pytest.raises(ValueError, match="reject_threshold"):
+        fitted.read(X, reject_threshold=2)

@@ -117,3 +117,117 @@ def ctc_losses(targets, logits):
     lengths = jnp.sum(targets != BLANK, axis=1)
     n_frames = jnp.full(targets.shape[0], logits.shape[1])
     return keras.ops.ctc_loss(targets, logits, lengths, n_frames, mask_index=BLANK)
+
+
+class _Unconstrained:
+    """Every text: the automaton of no format."""
+
+    initial = 0
+
+    def step(self, state, symbol):
+        return 0
+
+    def accepts_state(self, state):
+        return True
+
+
+# Symbols below this probability at a frame are not tried there: they add
+# nothing a beam would keep.
+_MIN_SYMBOL_LOG_PROBA = np.log(1e-4)
+
+
+def beam_search(log_proba: np.ndarray, beam_width: int, automaton=None) -> list:
+    """The most probable texts of one field, best first (CTC prefix search).
+
+    ``log_proba`` has shape (n_frames, 1 + K). Each text on the beam keeps
+    its probability of ending in a blank and in a symbol, summed over the
+    paths that read it, and its automaton's state: with an ``automaton``
+    (`skdigits.formats.Automaton`: ``initial``, ``step(state, symbol)``,
+    ``accepts_state(state)``), a text is extended only by the symbols it
+    allows, and only texts it accepts are returned. Returns (labels,
+    log-probability) pairs; the log-probabilities are the beam's, which
+    may be below a text's own where a path of it fell off the beam
+    (`text_log_likelihood` gives the exact value).
+    """
+    automaton = automaton or _Unconstrained()
+    # prefix -> [log P(ends in blank), log P(ends in a symbol), state]
+    beams = {(): [0.0, -np.inf, automaton.initial]}
+    for frame in log_proba:
+        symbols = np.flatnonzero(frame[1:] >= _MIN_SYMBOL_LOG_PROBA) + 1
+        following = {}
+
+        def add(prefix, state, blank=-np.inf, symbol=-np.inf, _following=following):
+            entry = _following.get(prefix)
+            if entry is None:
+                _following[prefix] = [blank, symbol, state]
+            else:
+                entry[0] = np.logaddexp(entry[0], blank)
+                entry[1] = np.logaddexp(entry[1], symbol)
+
+        for prefix, (ends_blank, ends_symbol, state) in beams.items():
+            total = np.logaddexp(ends_blank, ends_symbol)
+            add(prefix, state, blank=total + frame[BLANK])
+            if prefix:
+                # The last symbol again, with no blank between: the same text.
+                add(prefix, state, symbol=ends_symbol + frame[prefix[-1]])
+            for symbol in symbols:
+                next_state = automaton.step(state, int(symbol))
+                if next_state is None:
+                    continue
+                # A repeated symbol is a new one only after a blank.
+                before = ends_blank if prefix and prefix[-1] == symbol else total
+                add((*prefix, int(symbol)), next_state, symbol=before + frame[symbol])
+        ranked = sorted(
+            following.items(),
+            key=lambda item: np.logaddexp(item[1][0], item[1][1]),
+            reverse=True,
+        )
+        beams = dict(ranked[:beam_width])
+    texts = [
+        (np.array(prefix, np.int32), float(np.logaddexp(blank, symbol)))
+        for prefix, (blank, symbol, state) in beams.items()
+        if automaton.accepts_state(state)
+    ]
+    return sorted(texts, key=lambda item: item[1], reverse=True)
+
+
+def surest_frames(log_proba: np.ndarray, labels) -> list[int]:
+    """For each symbol of a text, the frame where it is surest.
+
+    The text's most probable path (Viterbi) gives each symbol a run of
+    frames; the frame of the run where the symbol's probability is highest
+    is returned. ``labels`` must be readable from the frames (a finite
+    `text_log_likelihood`).
+    """
+    labels = np.asarray(labels, np.intp)
+    if not len(labels):
+        return []
+    extended = np.zeros(2 * len(labels) + 1, np.intp)
+    extended[1::2] = labels
+    n_states = len(extended)
+    can_skip = np.zeros(n_states, bool)
+    can_skip[3::2] = labels[1:] != labels[:-1]
+    n_frames = log_proba.shape[0]
+    score = np.full(n_states, -np.inf)
+    score[0] = log_proba[0, BLANK]
+    score[1] = log_proba[0, extended[1]]
+    came_from = np.zeros((n_frames, n_states), np.intp)
+    for t in range(1, n_frames):
+        options = np.full((3, n_states), -np.inf)
+        options[0] = score
+        options[1, 1:] = score[:-1]
+        options[2, 2:] = score[:-2]
+        options[2, ~can_skip] = -np.inf
+        move = np.argmax(options, axis=0)
+        came_from[t] = np.arange(n_states) - move
+        score = options[move, np.arange(n_states)] + log_proba[t, extended]
+    state = n_states - 1 if score[-1] >= score[-2] else n_states - 2
+    path = np.empty(n_frames, np.intp)
+    for t in range(n_frames - 1, -1, -1):
+        path[t] = state
+        state = came_from[t, state]
+    frames = []
+    for i, symbol in enumerate(labels):
+        run = np.flatnonzero(path == 2 * i + 1)
+        frames.append(int(run[np.argmax(log_proba[run, symbol])]))
+    return frames
