@@ -1,34 +1,75 @@
-"""How well fields of each kind are read today, side by side with Tesseract.
+"""How well fields of each kind are read, side by side, on the same fields.
 
 Fields of each kind of `skdigits.datasets.make_digit_fields` (``--n`` each,
 written with MNIST's test digits, which no model here was trained on) are
-read by `skdigits.reading.read_digits` with a classifier of MNIST digits
-(``--model``: a default model by name, trained on MNIST the first time and
-cached as ``python -m skdigits draw`` caches it, or a saved model file), and
-by Tesseract 5 with a whitelist of digits and separators where the
-``tesseract`` command is installed (``apt-get install tesseract-ocr``;
-skipped with a message otherwise). Prints, per kind, the share of fields
-read exactly, and one JSON line with all the figures.
+read by:
+
+- `skdigits.reading.read_digits`, which cuts a field into digits, with a
+  classifier of MNIST digits (``--model``: a default model by name, trained
+  on MNIST the first time and cached as ``python -m skdigits draw`` caches
+  it, or a saved model file);
+- a `FieldReader` (``--field-reader``: a weights file of `save_reader`, or
+  ``default`` for the shipped reader), without and with the kind's format
+  (`FORMATS`); with the format, also the share of fields read wrong when
+  the least probable 5% are rejected, and the share to reject for 0.5%
+  wrong;
+- Tesseract 5 with a whitelist of digits and separators, where the
+  ``tesseract`` command is installed (``apt-get install tesseract-ocr``;
+  skipped with a message otherwise).
+
+Prints, per kind and reader, the share of fields read exactly, then the
+field reader's speed (fields a second in one batch of all the fields, and
+the median time of one field, with whether Keras was imported), and one
+JSON line with all the figures.
 
     python read_fields.py [--model relu|sigmoid|convnet|PATH] [--n 200]
+        [--field-reader default|PATH]
 """
 
 import argparse
 import json
 import shutil
 import subprocess
+import sys
 import tempfile
+import time
 from pathlib import Path
 
 import numpy as np
+from benchmarks.common import median_time
 
 from skdigits.datasets import FIELD_KINDS, fetch_mnist, make_digit_fields
 from skdigits.draw import default_model, load_model
+from skdigits.field_reader import default_reader, load_reader
 from skdigits.model_fitting import MODEL_NAMES
 from skdigits.preprocessing import NoInkError
 from skdigits.reading import read_digits
 
 TESSERACT_WHITELIST = "0123456789,./-"
+
+_DAY, _MONTH = r"(0[1-9]|[12]\d|3[01])", r"(0[1-9]|1[0-2])"
+# What a field of each kind may say, as a reader told its format reads it.
+FORMATS = {
+    **dict.fromkeys(("apart", "touching", "boxes", "line", "slanted"), r"\d{3,7}"),
+    "amount": r"[1-9]\d{0,4}[.,]\d{2}",
+    "date": "|".join(
+        f"{_DAY}{s}{_MONTH}{s}(\\d{{2}}|\\d{{4}})" for s in ("/", "-", r"\.")
+    ),
+}
+
+
+def error_and_rejection(correct, probability) -> tuple[float, float]:
+    """The share of fields read wrong once the least probable 5% are rejected,
+    and the share to reject (least probable first) for at most 0.5% wrong."""
+    order = np.argsort(-np.asarray(probability), kind="stable")
+    wrong = ~np.asarray(correct)[order]
+    kept = int(np.ceil(0.95 * len(wrong)))
+    error_at_5 = float(wrong[:kept].mean())
+    # Errors among the first k kept, for every k; the most kept within 0.5%.
+    errors = np.cumsum(wrong) / np.arange(1, len(wrong) + 1)
+    within = np.flatnonzero(errors <= 0.005)
+    most_kept = int(within[-1]) + 1 if len(within) else 0
+    return error_at_5, 1 - most_kept / len(wrong)
 
 
 def read_with_tesseract(fields) -> list[str] | None:
@@ -75,7 +116,15 @@ def main(argv=None) -> None:
     )
     parser.add_argument("--n", type=int, default=200, help="fields of each kind")
     parser.add_argument("--random-state", type=int, default=0)
+    parser.add_argument(
+        "--field-reader", default=None, help="a reader's weights file, or default"
+    )
     args = parser.parse_args(argv)
+    field_reader = None
+    if args.field_reader == "default":
+        field_reader = default_reader()
+    elif args.field_reader is not None:
+        field_reader = load_reader(args.field_reader)
 
     model = (
         default_model(args.model)
@@ -92,6 +141,20 @@ def main(argv=None) -> None:
             images, y_test, args.n, kind=kind, random_state=args.random_state
         )
         readers = {"read_digits": read_with_skdigits(fields, model)}
+        if field_reader is not None:
+            readers["field_reader"] = list(field_reader.predict(fields))
+            readings = field_reader.read(fields, format=FORMATS[kind])
+            readers["field_reader_format"] = [r.text for r in readings]
+            correct = [r.text == t for r, t in zip(readings, texts, strict=True)]
+            error, rejection = error_and_rejection(
+                correct, [r.probability for r in readings]
+            )
+            figures[f"{kind}_field_reader_format_error_at_5_percent_rejected"] = round(
+                error, 4
+            )
+            figures[f"{kind}_field_reader_format_rejection_for_0_5_percent_error"] = (
+                round(rejection, 4)
+            )
         tesseract = read_with_tesseract(fields)
         if tesseract is not None:
             readers["tesseract"] = tesseract
@@ -99,6 +162,20 @@ def main(argv=None) -> None:
             exact = float(np.mean([r == t for r, t in zip(read, texts, strict=True)]))
             figures[f"{kind}_{name}"] = round(exact, 4)
             print(f"{kind:<9} {name:<12} {exact:7.1%} exact", flush=True)
+    if field_reader is not None:
+        start = time.perf_counter()
+        field_reader.predict(fields)
+        batch_s = time.perf_counter() - start
+        figures["field_reader_fields_per_s_in_a_batch"] = round(len(fields) / batch_s)
+        figures["field_reader_one_field_ms"] = round(
+            1000 * median_time(field_reader.read, fields[:1], repeats=50), 2
+        )
+        figures["field_reader_keras_imported"] = "keras" in sys.modules
+        print(
+            f"field reader: {figures['field_reader_fields_per_s_in_a_batch']} fields/s "
+            f"in a batch, {figures['field_reader_one_field_ms']} ms for one",
+            flush=True,
+        )
     print(json.dumps(figures))
 
 

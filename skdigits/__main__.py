@@ -124,6 +124,49 @@ def export(args: argparse.Namespace) -> None:
     print(f"Wrote {args.output}: onnxruntime agrees with {args.model}.")
 
 
+def read(args: argparse.Namespace) -> None:
+    """Read the handwritten field of each image file."""
+    import json
+
+    from skdigits.field_reader import default_reader, load_reader
+    from skdigits.image_files import read_image_file
+
+    reader = default_reader() if args.model is None else load_reader(args.model)
+    fields = [read_image_file(path, box=args.box) for path in args.images]
+    readings = reader.read(
+        fields, format=args.format, reject_threshold=args.reject_threshold
+    )
+    for path, reading in zip(args.images, readings, strict=True):
+        if args.json:
+            print(
+                json.dumps(
+                    {
+                        "file": path,
+                        "text": reading.text,
+                        "probability": round(reading.probability, 6),
+                        "rejected": reading.rejected,
+                        "alternatives": reading.alternatives,
+                    }
+                )
+            )
+        else:
+            verdict = "rejected" if reading.rejected else "read"
+            print(f"{path}\t{reading.text}\t{reading.probability:.4f}\t{verdict}")
+
+
+def _box(text: str) -> tuple[int, int, int, int]:
+    parts = text.split(",")
+    try:
+        box = tuple(int(part) for part in parts)
+    except ValueError:
+        box = ()
+    if len(box) != 4:
+        raise argparse.ArgumentTypeError(
+            f"{text} is not a box TOP,LEFT,BOTTOM,RIGHT of four integers"
+        )
+    return box
+
+
 def _probability(text: str) -> float:
     value = float(text)
     if not 0.0 <= value <= 1.0:
@@ -300,6 +343,47 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_trust_option(export_parser)
     export_parser.set_defaults(func=export)
+    read_parser = commands.add_parser(
+        "read",
+        help=read.__doc__,
+        description="Read the handwritten field (a number, an amount, a date) of "
+        "each image file (PNG, JPEG, TIFF...), one field per file, with a "
+        "FieldReader: prints each file's text, its probability and whether it is "
+        "rejected.",
+    )
+    read_parser.add_argument("images", nargs="+", metavar="IMAGE")
+    read_parser.add_argument(
+        "--model",
+        default=None,
+        metavar="PATH",
+        help="a reader's weights file (skdigits.field_reader.save_reader; "
+        "default: the reader shipped with skdigits)",
+    )
+    read_parser.add_argument(
+        "--format",
+        default=None,
+        metavar="REGEX",
+        help="what the fields may say, as a regular expression (e.g. '\\d{5}'): "
+        "the most probable text of that format is read, or the field rejected",
+    )
+    read_parser.add_argument(
+        "--box",
+        type=_box,
+        default=None,
+        metavar="TOP,LEFT,BOTTOM,RIGHT",
+        help="read this box of each image (pixels; bottom and right excluded)",
+    )
+    read_parser.add_argument(
+        "--reject-threshold",
+        type=_probability,
+        default=None,
+        metavar="P",
+        help="texts of a lower probability are rejected (default: the reader's)",
+    )
+    read_parser.add_argument(
+        "--json", action="store_true", help="one JSON object per file"
+    )
+    read_parser.set_defaults(func=read)
     return parser
 
 

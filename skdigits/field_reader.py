@@ -16,20 +16,25 @@ gives the same bits under any ``n_jobs``, and prediction by an exported
 program, without Keras, once fitted.
 """
 
+import json
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from numbers import Integral, Real
+from pathlib import Path
 from typing import ClassVar
 
 import numpy as np
 from scipy import ndimage
 from sklearn.base import _fit_context
+from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
+from skdigits._atomic_write import atomic_write
 from skdigits._digit_normalization import check_image
-from skdigits._jax_runtime.keras import import_keras
+from skdigits._jax_runtime.keras import import_jax, import_keras
 from skdigits.formats import FieldFormat
 from skdigits.neural_network import _targets as targets
 from skdigits.neural_network._base import BaseKerasClassifier
@@ -42,13 +47,22 @@ from skdigits.neural_network._ctc import (
     text_log_likelihood,
 )
 from skdigits.neural_network._docstrings import fill_shared_parameters
+from skdigits.neural_network._fit_record import FitRecord
+from skdigits.neural_network._frame_predictor import FramePredictor
 from skdigits.neural_network._keras_network import KerasNetwork
+from skdigits.neural_network._stopping import make_stopping_rule
+from skdigits.neural_network._training import TrainingState
 from skdigits.neural_network._validation import positive_integers
 
-__all__ = ["FieldReader", "FieldReading", "field_canvas"]
+__all__ = ["FieldReader", "FieldReading", "field_canvas", "load_reader", "save_reader"]
 
 # Digits and the separators of amounts and dates.
 DEFAULT_ALPHABET = "0123456789,.-/"
+
+# The batch normalization's epsilon (Keras' default), and the frames the
+# context convolution sees: `FramePredictor` computes the same network.
+NORM_EPSILON = 1e-3
+CONTEXT_FRAMES = 5
 
 # The frames are the columns of the feature map after the first two
 # poolings: one frame for every 4 columns of the canvas.
@@ -153,8 +167,10 @@ def field_network(
     x = layers.Reshape((height, width, 1))(x)
     rows = height
     for i, n_filters in enumerate(filters):
-        x = layers.Conv2D(n_filters, 3, padding="same", use_bias=False)(x)
-        x = layers.BatchNormalization()(x)
+        x = layers.Conv2D(
+            n_filters, 3, padding="same", use_bias=False, name=f"conv_{i + 1}"
+        )(x)
+        x = layers.BatchNormalization(epsilon=NORM_EPSILON, name=f"norm_{i + 1}")(x)
         x = layers.Activation("relu")(x)
         pool = (2 if rows >= 2 else 1, 2 if i < 2 else 1)
         if pool != (1, 1):
@@ -163,11 +179,13 @@ def field_network(
     _, rows, frames, channels = x.shape
     x = layers.Permute((2, 1, 3))(x)
     x = layers.Reshape((frames, rows * channels))(x)
-    x = layers.Dense(context, activation="relu")(x)
+    x = layers.Dense(context, activation="relu", name="frames")(x)
     if dropout:
         x = layers.Dropout(dropout)(x)
-    x = layers.Conv1D(context, 5, padding="same", activation="relu")(x)
-    outputs = layers.Dense(meta["n_outputs_"], activation="softmax")(x)
+    x = layers.Conv1D(
+        context, CONTEXT_FRAMES, padding="same", activation="relu", name="context"
+    )(x)
+    outputs = layers.Dense(meta["n_outputs_"], activation="softmax", name="scores")(x)
     return keras.Model(inputs, outputs, name="field_reader")
 
 
@@ -238,7 +256,7 @@ class FieldReader(BaseKerasClassifier):
         narrowed. A text of ``n`` symbols needs at least ``2n`` frames
         (``width // 4``).
 
-    filters : array-like of shape (n_convolutions,), default=(32, 64, 96)
+    filters : array-like of shape (n_convolutions,), default=(16, 32, 64)
         The number of filters of each 3x3 convolution.
 
     context : int, default=128
@@ -405,7 +423,7 @@ class FieldReader(BaseKerasClassifier):
         *,
         height: int = 32,
         width: int = 256,
-        filters: Sequence[int] | int = (32, 64, 96),
+        filters: Sequence[int] | int = (16, 32, 64),
         context: int = 128,
         alpha: float = 0.0001,
         batch_size: int | str = "auto",
@@ -500,6 +518,52 @@ class FieldReader(BaseKerasClassifier):
             sample_weight,
             incremental=True,
             classes=list(self.alphabet),
+        )
+
+    def _fit_transaction(self, X, y, sample_weight, incremental, classes):
+        if "_weights" in self.__dict__ and (incremental or self.warm_start):
+            self._restore_engine_state()
+        super()._fit_transaction(X, y, sample_weight, incremental, classes)
+
+    def _restore_engine_state(self) -> None:
+        """Make a reader loaded from weights (`load_reader`) one the engine
+        can continue: its network built with Keras, holding the weights, and
+        a fresh optimizer state. The fit that follows undoes it if it fails."""
+        meta = {
+            "n_features_in_": self.n_features_in_,
+            "n_classes_": len(self.classes_),
+            "classes_": self.classes_,
+            "n_outputs_": self.n_outputs_,
+            "target_type_": "sequence",
+        }
+        rng = check_random_state(self.random_state)
+        seed = int(rng.randint(np.iinfo(np.int32).max))
+        import_jax()
+        network = self._make_network(meta, False, seed)
+        model = network.build_model(import_keras())
+        weights = self.__dict__.pop("_weights")
+        trainable = [weights[v.path] for v in model.trainable_variables]
+        non_trainable = [
+            weights.get(v.path, np.asarray(v.value))
+            for v in model.non_trainable_variables
+        ]
+        stopping = make_stopping_rule(
+            early_stopping=self.early_stopping,
+            tol=self.tol,
+            n_iter_no_change=self.n_iter_no_change,
+            counts=True,
+        )
+        self.__dict__.update(
+            {
+                "_record": FitRecord(
+                    state=TrainingState(trainable, non_trainable, []),
+                    stopping=stopping,
+                ),
+                "_fitted_network": network,
+                "_fitted_optimizer_key": None,
+                "_random_state": rng,
+                "_seed": seed,
+            }
         )
 
     def _canvas(self, X) -> np.ndarray:
@@ -712,3 +776,195 @@ def _reading(frames, alphabet, automaton, check, threshold, beam_width):
         rejected=probability < threshold,
         alternatives=alternatives,
     )
+
+
+# Saved readers ----------------------------------------------------------------
+
+# The version of the weights file's layout, which `load_reader` checks.
+WEIGHTS_FORMAT = 1
+# The layers whose variables a weights file holds (`field_network`'s names).
+_SAVED_LAYERS = ("conv_", "norm_", "frames", "context", "scores")
+# The parameters that fix the network a weights file holds.
+_SAVED_PARAMS = ("alphabet", "height", "width", "filters", "context", "dropout")
+
+
+# The reader shipped with skdigits (`default_reader`), and its SHA-256.
+DEFAULT_READER_PATH = Path(__file__).parent / "_shipped" / "field_reader.npz"
+DEFAULT_READER_SHA256 = None
+
+
+def default_reader() -> FieldReader:
+    """The reader shipped with skdigits, ready to read without training.
+
+    It was trained on fields of MNIST's training digits of every kind of
+    `skdigits.datasets.make_digit_fields` by ``benchmarks/train_field_reader.py``;
+    ``benchmarks/README.md`` has the command, the file's SHA-256 and how well
+    it reads fields of MNIST's test digits. Its file is checked against the
+    recorded SHA-256 before it is read.
+
+    Returns
+    -------
+    reader : FieldReader
+        The fitted reader, reading without Keras or JAX.
+    """
+    if DEFAULT_READER_SHA256 is None or not DEFAULT_READER_PATH.is_file():
+        raise ValueError(
+            "This skdigits ships no trained field reader: train one "
+            "(benchmarks/train_field_reader.py) and pass its weights file."
+        )
+    import hashlib
+
+    digest = hashlib.sha256(DEFAULT_READER_PATH.read_bytes()).hexdigest()
+    if digest != DEFAULT_READER_SHA256:
+        raise ValueError(
+            f"{DEFAULT_READER_PATH} is not the file skdigits shipped (its SHA-256 is "
+            f"{digest}); reinstall skdigits."
+        )
+    return load_reader(DEFAULT_READER_PATH)
+
+
+def save_reader(reader: FieldReader, path) -> None:
+    """Write a fitted reader's weights to ``path``: an ``.npz`` file, no pickle.
+
+    The file holds the network's weights by their Keras names and the
+    parameters that fix it; `load_reader` reads it into a reader that reads
+    fields without Keras or JAX. It is written to a temporary file, read
+    back and checked, then renamed: an interrupted save leaves no file.
+
+    Parameters
+    ----------
+    reader : FieldReader
+        A fitted reader.
+
+    path : str or path-like
+        The file to write (``.npz``).
+    """
+    check_is_fitted(reader)
+    if "_record" not in reader.__dict__:
+        raise ValueError(
+            "This reader was loaded from weights: save the file it came from."
+        )
+    model = reader.model_
+    weights = {
+        v.path: np.asarray(v.value, np.float32)
+        for v in model.weights
+        if v.path.startswith(_SAVED_LAYERS)
+    }
+    params = reader.get_params()
+    meta = {
+        "format": WEIGHTS_FORMAT,
+        "params": {
+            **{name: params[name] for name in _SAVED_PARAMS},
+            "filters": positive_integers(
+                params["filters"], "filters", allow_empty=False
+            ),
+            "reject_threshold": float(params["reject_threshold"]),
+        },
+        "epsilon": NORM_EPSILON,
+    }
+    arrays = {"meta": np.array(json.dumps(meta, sort_keys=True))}
+    arrays.update({f"weights/{name}": value for name, value in weights.items()})
+    canvas = np.random.default_rng(0).random((2, reader.n_features_in_), np.float32)
+    expected = reader._validated_log_proba(canvas)
+
+    def verify(temporary: str) -> None:
+        computed = load_reader(temporary)._predictor.log_proba(canvas)
+        if not np.allclose(computed, expected, atol=1e-4):
+            raise RuntimeError(
+                "The saved weights do not compute the reader's frames; please "
+                "report it to skdigits."
+            )
+
+    with atomic_write(Path(path), verify=verify) as file:
+        np.savez(file, **arrays)
+
+
+def load_reader(path) -> FieldReader:
+    """A fitted `FieldReader` from a weights file of `save_reader`.
+
+    The reader predicts and reads in numpy, without Keras or JAX, and can
+    be fine-tuned (``warm_start=True`` or ``partial_fit``), which builds its
+    network with Keras from the weights.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A file written by `save_reader`.
+
+    Returns
+    -------
+    reader : FieldReader
+        The fitted reader.
+    """
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            meta = json.loads(str(data["meta"]))
+            weights = {
+                name.removeprefix("weights/"): data[name]
+                for name in data.files
+                if name.startswith("weights/")
+            }
+    except (
+        OSError,
+        ValueError,
+        KeyError,
+        zipfile.BadZipFile,
+        json.JSONDecodeError,
+    ) as error:
+        if isinstance(error, FileNotFoundError):
+            raise
+        raise ValueError(
+            f"{path} is not a field reader's weights file (save_reader's): {error}"
+        ) from None
+    if meta.get("format") != WEIGHTS_FORMAT:
+        raise ValueError(
+            f"{path} holds weights in layout {meta.get('format')!r}; this skdigits "
+            f"reads layout {WEIGHTS_FORMAT}."
+        )
+    params = meta["params"]
+    reader = FieldReader(**params)
+    architecture = {
+        "height": int(params["height"]),
+        "width": int(params["width"]),
+        "n_convolutions": len(params["filters"]),
+        "epsilon": float(meta["epsilon"]),
+    }
+    _check_weights(weights, params, path)
+    reader.__dict__.update(
+        {
+            "classes_": np.array(list(params["alphabet"])),
+            "n_outputs_": len(params["alphabet"]) + 1,
+            "n_features_in_": architecture["height"] * architecture["width"],
+            "out_activation_": "softmax",
+            "_predictor": FramePredictor(weights, architecture),
+            "_weights": weights,
+        }
+    )
+    return reader
+
+
+def _check_weights(weights: dict, params: dict, path) -> None:
+    """Raise a ValueError naming a missing or misshapen weight of ``path``."""
+    n_symbols = len(params["alphabet"]) + 1
+    context = int(params["context"])
+    expected = {"scores/kernel": (context, n_symbols), "scores/bias": (n_symbols,)}
+    previous = 1
+    for i, n_filters in enumerate(params["filters"], start=1):
+        expected[f"conv_{i}/kernel"] = (3, 3, previous, n_filters)
+        for name in ("gamma", "beta", "moving_mean", "moving_variance"):
+            expected[f"norm_{i}/{name}"] = (n_filters,)
+        previous = n_filters
+    expected["context/kernel"] = (CONTEXT_FRAMES, context, context)
+    expected["context/bias"] = (context,)
+    expected["frames/bias"] = (context,)
+    for name, shape in expected.items():
+        if name not in weights or weights[name].shape != shape:
+            found = weights[name].shape if name in weights else "nothing"
+            raise ValueError(
+                f"{path} is damaged or does not match its parameters: {name} should "
+                f"have shape {shape}, found {found}."
+            )
+    if "frames/kernel" not in weights or weights["frames/kernel"].shape[1] != context:
+        raise ValueError(f"{path} is damaged: frames/kernel is missing or misshapen.")
+    if not all(np.isfinite(w).all() for w in weights.values()):
+        raise ValueError(f"{path} is damaged: it holds non-finite weights.")

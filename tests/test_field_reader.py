@@ -12,7 +12,7 @@ from sklearn.datasets import load_digits
 
 from skdigits._jax_runtime.keras import import_keras
 from skdigits.datasets import make_digit_fields
-from skdigits.field_reader import FieldReader, field_canvas
+from skdigits.field_reader import FieldReader, field_canvas, load_reader, save_reader
 from skdigits.formats import FieldFormat, luhn_check
 from skdigits.neural_network._ctc import (
     beam_search,
@@ -350,3 +350,117 @@ def test_reading_with_a_format_returns_only_texts_of_it(fitted, fields):
         fitted.read(X, beam_width=0)
     with pytest.raises(ValueError, match="reject_threshold"):
         fitted.read(X, reject_threshold=2)
+
+
+def test_saved_weights_read_as_the_reader_without_keras(tmp_path, fitted, fields):
+    X, _ = fields
+    path = tmp_path / "reader.npz"
+    save_reader(fitted, path)
+    assert [p.name for p in tmp_path.iterdir()] == ["reader.npz"]
+    with np.load(path, allow_pickle=False) as data:  # no pickled object in it
+        assert "meta" in data.files
+    loaded = load_reader(path)
+    np.testing.assert_allclose(
+        loaded._frame_log_proba(X), fitted._frame_log_proba(X), atol=1e-4
+    )
+    assert list(loaded.predict(X)) == list(fitted.predict(X))
+    assert loaded.get_params()["alphabet"] == ALPHABET
+    out = subprocess.run(
+        [sys.executable, "-c", LOAD_WITHOUT_KERAS, str(path)],
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    assert out.stdout.split() == ["False", "False"], out.stderr
+
+
+LOAD_WITHOUT_KERAS = """
+import sys
+import numpy as np
+from skdigits.field_reader import load_reader
+reader = load_reader(sys.argv[1])
+reader.read([np.eye(20, 60) * 255])
+print("keras" in sys.modules, "jax" in sys.modules)
+"""
+
+
+def test_a_loaded_reader_is_fine_tuned_from_its_weights(tmp_path, fitted, fields):
+    X, y = fields
+    path = tmp_path / "reader.npz"
+    save_reader(fitted, path)
+    loaded = load_reader(path).set_params(warm_start=True, max_iter=1)
+    before = loaded._frame_log_proba(X)
+    loaded.fit(X, y)
+    assert loaded.n_iter_ == 1
+    # It continued from the weights: the first epoch's loss is the fitted
+    # reader's level, not a new network's.
+    fresh = FieldReader(**SMALL, max_iter=1, random_state=0).fit(X, y)
+    assert loaded.loss_ < fresh.loss_
+    assert not np.array_equal(loaded._frame_log_proba(X), before)
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (lambda path: path.write_bytes(b"not a zip"), "not a field reader's weights"),
+        (lambda path: path.write_bytes(path.read_bytes()[:300]), "weights"),
+    ],
+)
+def test_a_damaged_weights_file_is_named(tmp_path, fitted, damage, message):
+    path = tmp_path / "reader.npz"
+    save_reader(fitted, path)
+    damage(path)
+    with pytest.raises(ValueError, match=message):
+        load_reader(path)
+
+
+def test_a_weights_file_missing_a_layer_is_named(tmp_path, fitted):
+    path = tmp_path / "reader.npz"
+    save_reader(fitted, path)
+    with np.load(path, allow_pickle=False) as data:
+        arrays = {k: data[k] for k in data.files if k != "weights/context/kernel"}
+    np.savez(path, **arrays)
+    with pytest.raises(ValueError, match="context/kernel should have shape"):
+        load_reader(path)
+
+
+def test_the_read_command_reads_image_files(tmp_path, fitted, fields, capsys):
+    import json
+
+    from PIL import Image
+
+    from skdigits.__main__ import main
+
+    X, _ = fields
+    weights = tmp_path / "reader.npz"
+    save_reader(fitted, weights)
+    paths = []
+    for i, field in enumerate(X[:3]):
+        paths.append(str(tmp_path / f"field{i}.png"))
+        Image.fromarray(field).save(paths[-1])
+    assert main(["read", *paths, "--model", str(weights), "--json"]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    expected = fitted.read(X[:3])
+    assert [line["text"] for line in lines] == [r.text for r in expected]
+    assert [line["file"] for line in lines] == paths
+    assert main(["read", paths[0], "--model", str(weights), "--box", "0,0,5,5"]) == 0
+    assert capsys.readouterr().out.startswith(paths[0] + "\t")
+    # Bad input: one line naming the problem, exit status 1.
+    (tmp_path / "notes.txt").write_text("not an image")
+    for argv, problem in [
+        (
+            ["read", str(tmp_path / "notes.txt"), "--model", str(weights)],
+            "not an image",
+        ),
+        (
+            ["read", paths[0], "--model", str(weights), "--box", "0,0,999,5"],
+            "not inside",
+        ),
+        (
+            ["read", paths[0], "--model", str(weights), "--format", "[a-z]+"],
+            "cannot read",
+        ),
+        (["read", paths[0], "--model", str(tmp_path / "notes.txt")], "weights file"),
+    ]:
+        assert main(argv) == 1
+        assert problem in capsys.readouterr().err

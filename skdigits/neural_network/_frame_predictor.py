@@ -1,0 +1,97 @@
+"""The field reader's network in numpy: its frames' scores without Keras or JAX.
+
+`FramePredictor` computes what `skdigits.field_reader.field_network` builds,
+at prediction (batch normalization from its moving statistics, no dropout),
+from the weights by their Keras names: a reader saved as weights
+(`skdigits.field_reader.save_reader`) reads in a process that has neither
+Keras nor JAX. Like `_inference.DensePredictor`, it works a fixed number of
+fields at a time on one BLAS thread, so that its bits do not depend on the
+thread budget.
+"""
+
+import numpy as np
+
+from skdigits.neural_network._inference import _blas_controller, _blas_lock
+from skdigits.neural_network._outputs import log_probabilities
+
+# Fields a chunk, whatever the thread budget, so that the bits are fixed.
+CHUNK_FIELDS = 64
+
+
+class FramePredictor:
+    """The frames' log-probabilities of a field reader's weights, in numpy.
+
+    ``weights`` maps the Keras variables' paths (``"conv_1/kernel"``,
+    ``"norm_1/moving_mean"``, ``"frames/kernel"``...) to their values;
+    ``architecture`` holds `field_network`'s ``height``, ``width``,
+    ``n_convolutions`` and ``epsilon`` (its batch normalization's).
+    """
+
+    def __init__(self, weights: dict, architecture: dict):
+        self.weights = {name: np.asarray(w, np.float32) for name, w in weights.items()}
+        self.architecture = dict(architecture)
+
+    def log_proba(self, X) -> np.ndarray:
+        """Log-probabilities of validated canvas rows, (n, n_frames, 1 + K)."""
+        with _blas_lock, _blas_controller().limit(limits=1):
+            blocks = [
+                self._block(np.asarray(X[start : start + CHUNK_FIELDS], np.float32))
+                for start in range(0, X.shape[0], CHUNK_FIELDS)
+            ]
+        return np.concatenate(blocks).astype(X.dtype, copy=False)
+
+    def _block(self, X: np.ndarray) -> np.ndarray:
+        w = self.weights
+        height, width = self.architecture["height"], self.architecture["width"]
+        epsilon = self.architecture["epsilon"]
+        x = X.reshape(len(X), height, width, 1)
+        for i in range(1, self.architecture["n_convolutions"] + 1):
+            x = _conv2d_same(x, w[f"conv_{i}/kernel"])
+            scale = w[f"norm_{i}/gamma"] / np.sqrt(
+                w[f"norm_{i}/moving_variance"] + np.float32(epsilon)
+            )
+            x = (x - w[f"norm_{i}/moving_mean"]) * scale + w[f"norm_{i}/beta"]
+            np.maximum(x, 0, out=x)
+            x = _max_pool(x, (2 if x.shape[1] >= 2 else 1, 2 if i <= 2 else 1))
+        n, rows, frames, channels = x.shape
+        x = x.transpose(0, 2, 1, 3).reshape(n, frames, rows * channels)
+        x = np.maximum(x @ w["frames/kernel"] + w["frames/bias"], 0)
+        x = np.maximum(_conv1d_same(x, w["context/kernel"]) + w["context/bias"], 0)
+        logits = x @ w["scores/kernel"] + w["scores/bias"]
+        return log_probabilities(logits, "ctc", np)
+
+
+def _conv2d_same(x: np.ndarray, kernel: np.ndarray) -> np.ndarray:
+    """Keras' Conv2D with "same" padding, stride 1, an odd kernel, no bias."""
+    k_rows, k_cols, _, n_out = kernel.shape
+    n, rows, cols, _ = x.shape
+    padded = np.pad(
+        x, ((0, 0), (k_rows // 2, k_rows // 2), (k_cols // 2, k_cols // 2), (0, 0))
+    )
+    out = np.zeros((n, rows, cols, n_out), np.float32)
+    for dy in range(k_rows):
+        for dx in range(k_cols):
+            out += padded[:, dy : dy + rows, dx : dx + cols, :] @ kernel[dy, dx]
+    return out
+
+
+def _conv1d_same(x: np.ndarray, kernel: np.ndarray) -> np.ndarray:
+    """Keras' Conv1D with "same" padding, stride 1, an odd kernel, no bias."""
+    size = kernel.shape[0]
+    frames = x.shape[1]
+    padded = np.pad(x, ((0, 0), (size // 2, size // 2), (0, 0)))
+    out = np.zeros((*x.shape[:2], kernel.shape[2]), np.float32)
+    for k in range(size):
+        out += padded[:, k : k + frames, :] @ kernel[k]
+    return out
+
+
+def _max_pool(x: np.ndarray, pool: tuple[int, int]) -> np.ndarray:
+    """Keras' MaxPooling2D with strides equal to the pool, "valid" padding."""
+    p_rows, p_cols = pool
+    if pool == (1, 1):
+        return x
+    n, rows, cols, channels = x.shape
+    rows, cols = rows // p_rows, cols // p_cols
+    x = x[:, : rows * p_rows, : cols * p_cols]
+    return x.reshape(n, rows, p_rows, cols, p_cols, channels).max(axis=(2, 4))
