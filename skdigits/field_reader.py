@@ -204,8 +204,9 @@ class FieldReading:
         maxima).
 
     rejected : bool
-        Whether ``probability`` fell below the reader's threshold: the text
-        is then not to be trusted.
+        Whether the field is not read: ``probability`` fell below the
+        reader's threshold, no text of the format was found, or the field
+        was read as saying nothing (a blank field, or noise).
 
     alternatives : list of dict
         For each character of ``text``, the probabilities of the symbols at
@@ -773,7 +774,8 @@ def _reading(frames, alphabet, automaton, check, threshold, beam_width):
     return FieldReading(
         text=decode_labels(labels, alphabet),
         probability=probability,
-        rejected=probability < threshold,
+        # A field read as saying nothing (blank, or only noise) is not read.
+        rejected=probability < threshold or not len(labels),
         alternatives=alternatives,
     )
 
@@ -790,7 +792,9 @@ _SAVED_PARAMS = ("alphabet", "height", "width", "filters", "context", "dropout")
 
 # The reader shipped with skdigits (`default_reader`), and its SHA-256.
 DEFAULT_READER_PATH = Path(__file__).parent / "_shipped" / "field_reader.npz"
-DEFAULT_READER_SHA256 = None
+DEFAULT_READER_SHA256 = (
+    "383ef1639a23f28b64750546656cf26d63d03d7540e68a8f00f2cd216a2d4e03"
+)
 
 
 def default_reader() -> FieldReader:

@@ -160,7 +160,7 @@ def test_a_fitted_reader_reads_texts_with_their_probability(fitted, fields):
         assert reading.probability == pytest.approx(
             np.exp(text_log_likelihood(frames, labels))
         )
-        assert reading.rejected == (reading.probability < 0.3)
+        assert reading.rejected == (reading.probability < 0.3 or not text)
         assert len(reading.alternatives) == len(text)
         for char, alternatives in zip(text, reading.alternatives, strict=True):
             assert char in alternatives
@@ -443,6 +443,9 @@ def test_the_read_command_reads_image_files(tmp_path, fitted, fields, capsys):
     expected = fitted.read(X[:3])
     assert [line["text"] for line in lines] == [r.text for r in expected]
     assert [line["file"] for line in lines] == paths
+    # Without --model, the shipped reader reads.
+    assert main(["read", *paths]) == 0
+    assert len(capsys.readouterr().out.splitlines()) == len(paths)
     assert main(["read", paths[0], "--model", str(weights), "--box", "0,0,5,5"]) == 0
     assert capsys.readouterr().out.startswith(paths[0] + "\t")
     # Bad input: one line naming the problem, exit status 1.
@@ -464,3 +467,54 @@ def test_the_read_command_reads_image_files(tmp_path, fitted, fields, capsys):
     ]:
         assert main(argv) == 1
         assert problem in capsys.readouterr().err
+
+
+def test_a_blank_or_noisy_field_is_rejected_not_read(fitted):
+    noise = np.random.default_rng(0).integers(0, 256, (40, 120)).astype(np.uint8)
+    for reading in fitted.read([np.full((40, 120), 255, np.uint8), noise]):
+        assert reading.rejected
+        assert reading.text == "" or reading.probability < fitted.reject_threshold
+
+
+# The shipped reader's exact reading on fields of each kind, measured on 200
+# fields of MNIST's test digits (benchmarks/README.md), less a margin for 60
+# other fields' spread.
+SHIPPED_READER_FLOORS = {
+    "apart": 0.8,
+    "touching": 0.5,
+    "boxes": 0.7,
+    "line": 0.8,
+    "slanted": 0.8,
+    "amount": 0.8,
+    "date": 0.8,
+}
+
+
+@pytest.mark.mnist
+def test_the_shipped_reader_reads_fields_of_mnist_test_digits(mnist_home):
+    from skdigits.datasets import FIELD_KINDS, fetch_mnist
+    from skdigits.field_reader import default_reader
+
+    reader = default_reader()
+    X_test, y_test = fetch_mnist(data_home=mnist_home, subset="test", return_X_y=True)
+    images = X_test.reshape(-1, 28, 28)
+    for kind in FIELD_KINDS:
+        fields, texts = make_digit_fields(images, y_test, 60, kind=kind, random_state=2)
+        assert reader.score(fields, texts) >= SHIPPED_READER_FLOORS[kind], kind
+    noise = np.random.default_rng(0).integers(0, 256, (60, 200)).astype(np.uint8)
+    blank = np.full((60, 200), 250, np.uint8)
+    assert all(r.rejected for r in reader.read([blank, noise]))
+
+
+def test_the_shipped_reader_is_the_recorded_file(monkeypatch, tmp_path):
+    from skdigits import field_reader
+
+    reader = field_reader.default_reader()
+    assert reader.n_outputs_ == len(ALPHABET) + 1
+    changed = tmp_path / "field_reader.npz"
+    data = bytearray(field_reader.DEFAULT_READER_PATH.read_bytes())
+    data[-1] ^= 1
+    changed.write_bytes(bytes(data))
+    monkeypatch.setattr(field_reader, "DEFAULT_READER_PATH", changed)
+    with pytest.raises(ValueError, match="not the file skdigits shipped"):
+        field_reader.default_reader()

@@ -1,0 +1,1 @@
+"""Model files shipped with skdigits (see skdigits.field_reader.default_reader)."""
