@@ -254,11 +254,12 @@ class FieldReader(BaseKerasClassifier):
 
     width : int, default=256
         The canvas' width; a field wider than it (at ``height``) is
-        narrowed. A text of ``n`` symbols needs at least ``2n`` frames
-        (``width // 4``).
+        narrowed. The canvas has ``width // 4`` frames; a text of ``n``
+        symbols needs ``n`` of them, and one more between equal neighbours.
 
     filters : array-like of shape (n_convolutions,), default=(16, 32, 64)
-        The number of filters of each 3x3 convolution.
+        The number of filters of each 3x3 convolution, two or more (the
+        first two halve the columns twice, into frames).
 
     context : int, default=128
         The units of the dense layer and of the 1-D convolution over the
@@ -614,10 +615,16 @@ class FieldReader(BaseKerasClassifier):
         )
 
     def _make_network(self, meta, multilabel, seed):
+        filters = positive_integers(self.filters, "filters", allow_empty=False)
+        if len(filters) < 2:
+            raise ValueError(
+                f"filters must give two or more convolutions, got {self.filters!r}: "
+                "the first two halve the columns twice, into frames."
+            )
         params = {
             "height": int(self.height),
             "width": int(self.width),
-            "filters": positive_integers(self.filters, "filters", allow_empty=False),
+            "filters": filters,
             "context": int(self.context),
             "dropout": float(self.dropout),
         }

@@ -187,6 +187,18 @@ def test_a_pickled_reader_reads_the_same(fitted, fields):
     assert list(restored.predict(X)) == list(fitted.predict(X))
 
 
+def _printed_by_python(code: str, path) -> list[str]:
+    """The words ``code`` prints, run on ``path`` in a new Python process."""
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(path)],
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    assert out.returncode == 0, out.stderr
+    return out.stdout.split()
+
+
 UNPICKLE = """
 import pickle, sys
 import numpy as np
@@ -201,13 +213,7 @@ def test_an_unpickled_reader_reads_without_keras(tmp_path, fitted, fields):
     path = tmp_path / "reader.pkl"
     readings = fitted.read(X[:3])
     path.write_bytes(pickle.dumps((fitted, X, list(fitted.predict(X)), readings)))
-    out = subprocess.run(
-        [sys.executable, "-c", UNPICKLE, str(path)],
-        capture_output=True,
-        text=True,
-        timeout=240,
-    )
-    assert out.stdout.split() == ["False", "True"], out.stderr
+    assert _printed_by_python(UNPICKLE, path) == ["False", "True"]
 
 
 def test_fine_tuning_continues_the_fitted_reader(fitted, fields):
@@ -239,6 +245,12 @@ def test_fine_tuning_continues_the_fitted_reader(fitted, fields):
 def test_bad_input_is_named(X, y, message):
     with pytest.raises(ValueError, match=message):
         FieldReader(**SMALL, max_iter=1).fit(X, y)
+
+
+def test_frames_need_two_convolutions(fields):
+    X, y = fields
+    with pytest.raises(ValueError, match="two or more convolutions"):
+        FieldReader(**{**SMALL, "filters": (8,)}, max_iter=1).fit(X, y)
 
 
 def test_an_alphabet_lists_each_symbol_once(fields):
@@ -365,13 +377,7 @@ def test_saved_weights_read_as_the_reader_without_keras(tmp_path, fitted, fields
     )
     assert list(loaded.predict(X)) == list(fitted.predict(X))
     assert loaded.get_params()["alphabet"] == ALPHABET
-    out = subprocess.run(
-        [sys.executable, "-c", LOAD_WITHOUT_KERAS, str(path)],
-        capture_output=True,
-        text=True,
-        timeout=240,
-    )
-    assert out.stdout.split() == ["False", "False"], out.stderr
+    assert _printed_by_python(LOAD_WITHOUT_KERAS, path) == ["False", "False"]
 
 
 LOAD_WITHOUT_KERAS = """
