@@ -16,6 +16,7 @@ gives the same bits under any ``n_jobs``, and prediction by an exported
 program, without Keras, once fitted.
 """
 
+import itertools
 import json
 import zipfile
 from collections.abc import Sequence
@@ -752,12 +753,22 @@ class FieldReader(BaseKerasClassifier):
         return tags
 
 
+# The texts on the beam whose exact probability is computed, the most
+# probable by the beam first: the beam's own values are within rounding of
+# the exact ones for the likely texts, and each exact value is a pass of
+# the forward algorithm over every frame.
+_EXACT_CANDIDATES = 4
+
+
 def _reading(frames, alphabet, automaton, check, threshold, beam_width):
     """The `FieldReading` of one field's frames (see `FieldReader.read`)."""
     best = None
-    for labels, _ in beam_search(frames, beam_width, automaton):
-        if check is not None and not check(decode_labels(labels, alphabet)):
-            continue
+    candidates = (
+        labels
+        for labels, _ in beam_search(frames, beam_width, automaton)
+        if check is None or check(decode_labels(labels, alphabet))
+    )
+    for labels in itertools.islice(candidates, _EXACT_CANDIDATES):
         # The exact probability: a path of the text may have left the beam.
         log_likelihood = text_log_likelihood(frames, labels)
         if best is None or log_likelihood > best[1]:

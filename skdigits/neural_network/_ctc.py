@@ -83,10 +83,10 @@ def text_log_likelihood(log_proba: np.ndarray, labels) -> float:
     alpha[0] = log_proba[0, BLANK]
     if n_states > 1:
         alpha[1] = log_proba[0, extended[1]]
+    step = np.full(n_states, -np.inf)
+    skip = np.full(n_states, -np.inf)
     for t in range(1, n_frames):
-        step = np.full(n_states, -np.inf)
         step[1:] = alpha[:-1]
-        skip = np.full(n_states, -np.inf)
         skip[2:] = alpha[:-2]
         skip[~can_skip] = -np.inf
         alpha = np.logaddexp(np.logaddexp(alpha, step), skip) + log_proba[t, extended]

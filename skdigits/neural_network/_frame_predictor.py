@@ -10,12 +10,15 @@ thread budget.
 """
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 
 from skdigits.neural_network._inference import _blas_controller, _blas_lock
 from skdigits.neural_network._outputs import log_probabilities
 
 # Fields a chunk, whatever the thread budget, so that the bits are fixed.
 CHUNK_FIELDS = 64
+# Inputs of fewer channels are convolved as one product (`_conv2d_same`).
+_FEW_CHANNELS = 8
 
 
 class FramePredictor:
@@ -62,12 +65,22 @@ class FramePredictor:
 
 
 def _conv2d_same(x: np.ndarray, kernel: np.ndarray) -> np.ndarray:
-    """Keras' Conv2D with "same" padding, stride 1, an odd kernel, no bias."""
-    k_rows, k_cols, _, n_out = kernel.shape
+    """Keras' Conv2D with "same" padding, stride 1, an odd kernel, no bias.
+
+    A sum of one product per offset of the kernel; for an input of few
+    channels, where each would be a product with a few columns, which BLAS
+    runs slowly, one product of every offset's pixels gathered as columns.
+    """
+    k_rows, k_cols, n_in, n_out = kernel.shape
     n, rows, cols, _ = x.shape
     padded = np.pad(
         x, ((0, 0), (k_rows // 2, k_rows // 2), (k_cols // 2, k_cols // 2), (0, 0))
     )
+    if n_in < _FEW_CHANNELS:
+        windows = sliding_window_view(padded, (k_rows, k_cols), axis=(1, 2))
+        columns = windows.transpose(0, 1, 2, 4, 5, 3).reshape(n * rows * cols, -1)
+        products = columns @ kernel.reshape(-1, n_out)
+        return products.reshape(n, rows, cols, n_out)
     out = np.zeros((n, rows, cols, n_out), np.float32)
     for dy in range(k_rows):
         for dx in range(k_cols):
