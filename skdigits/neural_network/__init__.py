@@ -15,11 +15,15 @@ trains them all. A map of the engine, module by module:
 - `_training`: ``Trainer``, a network's compiled epoch program (traced from
   Keras once, exported and kept on disk);
 - `_inference`: prediction without Keras, in numpy for dense networks or
-  as an exported JAX program;
-- `_network` (the dense networks' ``NetworkSpec``), `_keras_network` (any
-  Keras model, ``KerasNetwork``) and `_outputs` (output layers, losses);
+  as an exported JAX program; `_frame_predictor`, the field reader's
+  network in numpy;
+- `_network` (the ``Network`` protocol and the dense networks'
+  ``NetworkSpec``) and `_keras_network` (any Keras model, ``KerasNetwork``);
+- `_outputs`: each kind of output, in one place: its probabilities, its
+  training loss, its predictions and validation scores, its name in
+  MLPClassifier's terms; `_ctc`, the texts of a sequence output;
 - the estimators: `_sigmoid_net`, `_relu_softmax`, `_keras_classifier`,
-  `_convnet`.
+  `_convnet`, and ``skdigits.field_reader.FieldReader``.
 
 JAX and Keras themselves are imported and configured in
 ``skdigits._jax_runtime``; importing this package makes the Keras imported

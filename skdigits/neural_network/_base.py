@@ -42,14 +42,14 @@ from skdigits._images import infer_image_shape
 from skdigits._jax_runtime.keras import import_jax, import_keras, optimizer_config
 from skdigits._jax_runtime.precision import enable_x64
 from skdigits.neural_network import _targets as targets
-from skdigits.neural_network._fit_loop import FitConfig, FitLoop, predicted_labels
+from skdigits.neural_network._fit_loop import FitConfig, FitLoop
 from skdigits.neural_network._fit_record import FitRecord
 from skdigits.neural_network._network import (
-    OUT_ACTIVATIONS,
     Network,
     NetworkSpec,
     assign,
 )
+from skdigits.neural_network._outputs import OUT_ACTIVATIONS, predicted_labels
 from skdigits.neural_network._schedules import make_schedule
 from skdigits.neural_network._stopping import make_stopping_rule
 from skdigits.neural_network._training import Trainer, TrainingState, get_trainer

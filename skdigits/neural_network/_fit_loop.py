@@ -22,11 +22,10 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 
 from skdigits._warnings import find_stack_level
-from skdigits.neural_network._ctc import best_path, text_losses
 from skdigits.neural_network._fit_record import FitRecord
 from skdigits.neural_network._keras_callbacks import KerasCallbacks, NoCallbacks
 from skdigits.neural_network._network import Network
-from skdigits.neural_network._outputs import SINGLE_LABEL_OUTPUTS
+from skdigits.neural_network._outputs import STRATIFIED_OUTPUTS, validation_results
 from skdigits.neural_network._training import Trainer, run_in_blocks
 
 # Sparse training data are made dense a chunk of batches at a time, of at most
@@ -95,7 +94,7 @@ class FitLoop:
                 sample_weight,
                 random_state=rng,
                 test_size=self.config.validation_fraction,
-                stratify=y if network.output in SINGLE_LABEL_OUTPUTS else None,
+                stratify=y if network.output in STRATIFIED_OUTPUTS else None,
             )
             if X_val.shape[0] < 2:
                 raise ValueError(
@@ -282,35 +281,11 @@ class FitLoop:
         return padded.reshape(n_batches, -1), valid.reshape(n_batches, -1)
 
 
-def predicted_labels(log_proba, output):
-    """Predictions from log-probabilities: label indices, or indicators."""
-    if output == "sigmoid":
-        return (log_proba > np.log(0.5)).astype(int)
-    return np.argmax(log_proba, axis=1)
-
-
 def validation_scores(network, trainer, state, X, Y, sample_weight):
-    """Accuracy and mean loss of the network ``state`` on validation data.
-
-    For a sequence network (``"ctc"``), the accuracy is the share of texts
-    read exactly, by their best path.
-    """
+    """Accuracy and mean loss of the network ``state`` on validation data
+    (for texts, the share read exactly: `_outputs.validation_results`)."""
     log_proba = network.predictor(state, trainer).log_proba(X)
-    if network.output == "ctc":
-        read = best_path(log_proba)
-        correct = np.array(
-            [
-                np.array_equal(labels, row[row != 0])
-                for labels, row in zip(read, Y, strict=True)
-            ]
-        )
-        losses = text_losses(log_proba, Y)
-    elif network.output == "sigmoid":
-        correct = np.all(predicted_labels(log_proba, network.output) == Y, axis=1)
-        losses = -(Y * log_proba + (1 - Y) * np.log1p(-np.exp(log_proba))).sum(axis=1)
-    else:
-        correct = predicted_labels(log_proba, network.output) == np.argmax(Y, axis=1)
-        losses = -(Y * log_proba).sum(axis=1)
+    correct, losses = validation_results(log_proba, Y, network.output)
     if not np.sum(sample_weight) > 0:
         sample_weight = None
     return (

@@ -26,15 +26,6 @@ from skdigits.neural_network._outputs import OUTPUTS
 LOGITS = "logits"
 OUTPUT = "output"
 
-# MLPClassifier's name for each output (its `out_activation_`).
-OUT_ACTIVATIONS = {
-    "softmax": "softmax",
-    "normalized_sigmoid": "logistic",
-    "sigmoid": "logistic",
-    "binary": "logistic",
-    "ctc": "softmax",  # over the blank and the alphabet, at each frame
-}
-
 
 @runtime_checkable
 class Network(Protocol):

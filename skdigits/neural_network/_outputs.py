@@ -1,7 +1,8 @@
-"""Output layers: their probabilities and their losses, for numpy and JAX.
+"""Output layers: their probabilities, losses, predictions and scores.
 
-Four kinds of output, each computed from the logits so that nothing
-underflows:
+Everything that depends on the kind of a network's output is here, so that
+a new kind is an edit of this module. Five kinds, each computed from the
+logits so that nothing underflows:
 
 - ``"softmax"``: one unit per class, probabilities that sum to one;
 - ``"normalized_sigmoid"``: one sigmoid unit per class, normalised to sum to
@@ -24,13 +25,24 @@ units; ``"ctc"`` on the negative log-probability of the target text, whose
 targets are rows of symbol indices, not indicators.
 """
 
-from skdigits.neural_network._ctc import ctc_losses
+import numpy as np
+
+from skdigits.neural_network._ctc import BLANK, best_path, ctc_losses, text_losses
 
 OUTPUTS = ("softmax", "normalized_sigmoid", "sigmoid", "binary", "ctc")
 
 # The outputs whose targets are one class per sample, which a split can
 # stratify on.
-SINGLE_LABEL_OUTPUTS = ("softmax", "normalized_sigmoid", "binary")
+STRATIFIED_OUTPUTS = ("softmax", "normalized_sigmoid", "binary")
+
+# MLPClassifier's name for each output (its `out_activation_`).
+OUT_ACTIVATIONS = {
+    "softmax": "softmax",
+    "normalized_sigmoid": "logistic",
+    "sigmoid": "logistic",
+    "binary": "logistic",
+    "ctc": "softmax",  # over the blank and the alphabet, at each frame
+}
 
 
 def _log_sigmoid(z, xp):
@@ -64,3 +76,32 @@ def sample_losses(y, logits, output: str, xp):
             axis=1,
         )
     return -xp.sum(y * log_probabilities(logits, output, xp), axis=1)
+
+
+def predicted_labels(log_proba, output: str):
+    """Predictions from log-probabilities: label indices, or indicators."""
+    if output == "sigmoid":
+        return (log_proba > np.log(0.5)).astype(int)
+    return np.argmax(log_proba, axis=1)
+
+
+def validation_results(log_proba, Y, output: str):
+    """Whether each sample is predicted right, and its loss, in numpy.
+
+    ``Y`` are the targets as the training loss takes them; a text is right
+    when its best path reads it exactly.
+    """
+    if output == "ctc":
+        correct = np.array(
+            [
+                np.array_equal(labels, row[row != BLANK])
+                for labels, row in zip(best_path(log_proba), Y, strict=True)
+            ]
+        )
+        return correct, text_losses(log_proba, Y)
+    if output == "sigmoid":
+        correct = np.all(predicted_labels(log_proba, output) == Y, axis=1)
+        losses = -(Y * log_proba + (1 - Y) * np.log1p(-np.exp(log_proba))).sum(axis=1)
+        return correct, losses
+    correct = predicted_labels(log_proba, output) == np.argmax(Y, axis=1)
+    return correct, -(Y * log_proba).sum(axis=1)
