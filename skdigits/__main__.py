@@ -128,13 +128,15 @@ def read(args: argparse.Namespace) -> None:
     """Read the handwritten field of each image file."""
     import json
 
-    from skdigits.field_reader import default_reader, load_reader
-    from skdigits.image_files import read_image_file
+    from skdigits.field_reader import default_reader, load_reader, read_image_files
 
     reader = default_reader() if args.model is None else load_reader(args.model)
-    fields = [read_image_file(path, box=args.box) for path in args.images]
-    readings = reader.read(
-        fields, format=args.format, reject_threshold=args.reject_threshold
+    readings = read_image_files(
+        args.images,
+        reader,
+        format=args.format,
+        box=args.box,
+        reject_threshold=args.reject_threshold,
     )
     for path, reading in zip(args.images, readings, strict=True):
         if args.json:

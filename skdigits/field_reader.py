@@ -55,7 +55,15 @@ from skdigits.neural_network._stopping import make_stopping_rule
 from skdigits.neural_network._training import TrainingState
 from skdigits.neural_network._validation import positive_integers
 
-__all__ = ["FieldReader", "FieldReading", "field_canvas", "load_reader", "save_reader"]
+__all__ = [
+    "FieldReader",
+    "FieldReading",
+    "default_reader",
+    "field_canvas",
+    "load_reader",
+    "read_image_files",
+    "save_reader",
+]
 
 # Digits and the separators of amounts and dates.
 DEFAULT_ALPHABET = "0123456789,.-/"
@@ -796,6 +804,84 @@ def _reading(frames, alphabet, automaton, check, threshold, beam_width):
         rejected=probability < threshold or not len(labels),
         alternatives=alternatives,
     )
+
+
+# Reading image files ----------------------------------------------------------
+
+# Image files read at once: their fields' canvases and frames stay small.
+FILES_PER_BATCH = 256
+
+
+def read_image_files(
+    paths,
+    reader: FieldReader | None = None,
+    *,
+    format: "str | FieldFormat | None" = None,
+    box=None,
+    reject_threshold: float | None = None,
+    client=None,
+) -> list[FieldReading]:
+    """Read the field of each image file (one field per file, or a box of it).
+
+    Files are read `FILES_PER_BATCH` at a time, so that memory stays bounded
+    however many there are. With a ``dask.distributed`` ``client``, the
+    batches are read on its workers, the reader sent to each worker once
+    (a reader loaded from weights, such as the shipped one, reads there
+    without Keras); the files must be readable at the same paths there.
+
+    Parameters
+    ----------
+    paths : sequence of str or path-like
+        The image files (PNG, JPEG, TIFF...; `skdigits.image_files`).
+
+    reader : FieldReader, default=None
+        A fitted reader; None reads with `default_reader`.
+
+    format : str or FieldFormat, default=None
+        What the fields may say (see `FieldReader.read`).
+
+    box : (top, left, bottom, right), default=None
+        The box of each image to read; None reads the whole image.
+
+    reject_threshold : float, default=None
+        See `FieldReader.read`.
+
+    client : dask.distributed.Client, default=None
+        Where to read; None reads in this process.
+
+    Returns
+    -------
+    readings : list of FieldReading
+        The reading of each file, in the order of ``paths``.
+    """
+    reader = default_reader() if reader is None else reader
+    check_is_fitted(reader)
+    if isinstance(format, str):
+        format = FieldFormat(format)
+    paths = [str(path) for path in paths]
+    batches = [
+        paths[start : start + FILES_PER_BATCH]
+        for start in range(0, len(paths), FILES_PER_BATCH)
+    ]
+    options = {"format": format, "box": box, "reject_threshold": reject_threshold}
+    if client is None:
+        return [
+            reading
+            for batch in batches
+            for reading in _read_batch(batch, reader, **options)
+        ]
+    [remote_reader] = client.scatter([reader], broadcast=True)
+    futures = client.map(
+        _read_batch, batches, reader=remote_reader, **options, pure=False
+    )
+    return [reading for batch in client.gather(futures) for reading in batch]
+
+
+def _read_batch(paths, reader, *, format, box, reject_threshold) -> list[FieldReading]:
+    from skdigits.image_files import read_image_file
+
+    fields = [read_image_file(path, box=box) for path in paths]
+    return reader.read(fields, format=format, reject_threshold=reject_threshold)
 
 
 # Saved readers ----------------------------------------------------------------

@@ -41,3 +41,31 @@ def test_grid_search_on_a_dask_cluster_scores_as_n_jobs_1(digits, dask_client):
             )
     assert on_dask.best_params_ == reference.best_params_
     np.testing.assert_array_equal(on_dask.predict_proba(X), reference.predict_proba(X))
+
+
+def test_image_files_are_read_on_a_dask_cluster_as_here(tmp_path, dask_client):
+    from PIL import Image
+    from sklearn.datasets import load_digits
+
+    from skdigits.datasets import make_digit_fields
+    from skdigits.field_reader import default_reader, read_image_files
+
+    digits = load_digits()
+    fields, _ = make_digit_fields(
+        digits.images / 16, digits.target, 5, kind="touching", random_state=0
+    )
+    paths = []
+    for i, field in enumerate(fields):
+        paths.append(tmp_path / f"{i}.png")
+        Image.fromarray(field).save(paths[-1])
+    reader = default_reader()
+    here = read_image_files(paths, reader, format=r"\d{3,7}")
+    keras_before = dask_client.run(lambda: "keras" in __import__("sys").modules)
+    there = read_image_files(paths, reader, format=r"\d{3,7}", client=dask_client)
+    assert [r.text for r in there] == [r.text for r in here]
+    np.testing.assert_allclose(
+        [r.probability for r in there], [r.probability for r in here], rtol=1e-6
+    )
+    # The shipped reader reads in numpy: no worker imported Keras for it.
+    keras_after = dask_client.run(lambda: "keras" in __import__("sys").modules)
+    assert keras_after == keras_before
