@@ -82,8 +82,10 @@ def field_canvas(fields, height: int, width: int) -> np.ndarray:
     """Fields as rows of a ``height`` x ``width`` canvas, light ink on black.
 
     Each field (a 2-D grayscale image of any size and either polarity: the
-    paper is its most common level) is scaled to ``height`` rows, keeping
-    its aspect, and placed at the canvas' left; a field that would then be
+    paper is its median level) is cropped to its ink, with a margin of a
+    tenth of the ink's height, so that the text fills the canvas' height
+    whatever the field's margins; scaled to ``height`` rows, keeping its
+    aspect; and placed at the canvas' left. A field that would then be
     wider than ``width`` is narrowed to it. The ink is scaled to [0, 1]
     above the paper.
 
