@@ -12,8 +12,8 @@ to ignore the furniture from fields that have it (see
 It is trained on the engine of skdigits' classifiers: the same fit loop,
 schedules, stopping rules, optimizers, callbacks, ``warm_start`` and
 ``partial_fit`` (fine-tuning on one's own fields), a ``random_state`` that
-gives the same bits under any ``n_jobs``, and prediction by an exported
-program, without Keras, once fitted.
+gives the same bits from fit to fit, and prediction without Keras once
+fitted.
 """
 
 import itertools

@@ -26,8 +26,7 @@ def read_image_file(
     ----------
     path : str or path-like
         An image file Pillow reads (PNG, JPEG, TIFF, BMP, ...). Colour is
-        brought to gray (ITU-R 601-2 luma), transparency onto white paper;
-        a file of several frames (a multi-page TIFF) gives its first.
+        brought to gray (ITU-R 601-2 luma), transparency onto white paper.
 
     box : (top, left, bottom, right), default=None
         The pixels to read, bottom and right excluded; None reads the whole

@@ -524,3 +524,34 @@ def test_the_shipped_reader_is_the_recorded_file(monkeypatch, tmp_path):
     monkeypatch.setattr(field_reader, "DEFAULT_READER_PATH", changed)
     with pytest.raises(ValueError, match="not the file skdigits shipped"):
         field_reader.default_reader()
+
+
+def test_early_stopping_scores_the_share_of_fields_read_exactly(fields):
+    X, y = fields
+    reader = FieldReader(
+        **SMALL, early_stopping=True, validation_fraction=0.25, max_iter=2
+    ).fit(X, y)
+    assert len(reader.validation_scores_) == reader.n_iter_ == 2
+    # A share of the 6 validation fields.
+    assert all(score * 6 == round(score * 6) for score in reader.validation_scores_)
+    assert len(reader.history_["val_loss"]) == 2
+
+
+def test_image_files_are_read_as_gray_on_white_or_named(tmp_path, monkeypatch):
+    from PIL import Image
+
+    from skdigits import image_files
+
+    rgba = np.zeros((10, 20, 4), np.uint8)  # transparent black: white paper
+    rgba[2:4, 5:9] = (0, 0, 0, 255)  # opaque black ink
+    Image.fromarray(rgba).save(tmp_path / "ink.png")
+    pixels = image_files.read_image_file(tmp_path / "ink.png")
+    assert pixels.shape == (10, 20)
+    assert pixels[0, 0] == 255
+    assert pixels[2, 5] == 0
+    (tmp_path / "cut.png").write_bytes((tmp_path / "ink.png").read_bytes()[:60])
+    with pytest.raises(ValueError, match=r"cut\.png"):
+        image_files.read_image_file(tmp_path / "cut.png")
+    monkeypatch.setattr(image_files, "MAX_FILE_PIXELS", 100)
+    with pytest.raises(ValueError, match="more than skdigits reads"):
+        image_files.read_image_file(tmp_path / "ink.png")
