@@ -142,3 +142,20 @@ def test_slanted_digits_lean_right(digit_images):
 def test_bad_input_is_refused_by_name(args, params, error, message, digit_images):
     with pytest.raises(error, match=message):
         make_digit_fields(*(args or digit_images), 2, random_state=0, **params)
+
+
+def test_touching_neighbours_overlap_by_at_most_a_third_of_the_narrower():
+    # Digits as bars: a 1 narrow and faint, the others wide and dark. A 1
+    # overlapped by at most a third of its width on each side shows, across
+    # the middle of the ink, its faint ink alone: it is never wholly hidden.
+    images = np.zeros((10, 28, 28))
+    images[:, 4:24, 4:24] = 1.0
+    images[1] = 0.0
+    images[1, 4:24, 11:17] = 0.5
+    fields, texts = clean(images, np.arange(10), "touching", n=60, scale=(2, 2))
+    for field, text in zip(fields, texts, strict=True):
+        middle = field[int(np.median(np.flatnonzero((field < 150).any(axis=1))))]
+        faint = (middle > 40) & (middle < 150)
+        # Runs wider than the anti-aliased edges of the dark bars.
+        faint_runs = [(a, b) for a, b in _runs(faint) if b - a >= 3]
+        assert len(faint_runs) >= len(re.findall("1+", text)), (text, faint_runs)

@@ -19,9 +19,12 @@ from sklearn.utils._param_validation import Interval, StrOptions, validate_param
 FIELD_KINDS = ("apart", "touching", "boxes", "line", "slanted", "amount", "date")
 
 # The space between neighbours, as a share of a digit's width: a clear
-# space; touching, from just touching down to an overlap of a third; the
-# close writing of slanted fields.
-GAPS = {"touching": (-1 / 3, 0.0), "slanted": (0.0, 0.2)}
+# space; touching, from an overlap of a fifth (the faint edges of
+# the boxes cropped to the ink overlap before the strokes meet) to one of a
+# third; the close writing of slanted fields. An overlap is a share of the
+# narrower neighbour's width, so that a narrow digit (a 1) is never wholly
+# hidden in the next one's ink: a field no one could read.
+GAPS = {"touching": (-1 / 3, -0.2), "slanted": (0.0, 0.2)}
 CLEAR_GAP = (0.05, 0.5)
 # A digit's width, as a share of its height, for the gaps and the boxes.
 DIGIT_ASPECT = 0.7
@@ -91,7 +94,7 @@ def make_digit_fields(
         - "apart": digits with clear space between them (5% to 50% of a
           digit's width);
         - "touching": neighbours touching or overlapping, by up to a third
-          of a digit's width;
+          of the narrower one's width (a 1 is never wholly hidden);
         - "boxes": one digit in each box of a printed comb (lines of 1 to 3
           pixels), digits free to touch and cross the lines;
         - "line": digits written on a printed line (1 to 3 pixels thick)
@@ -270,9 +273,11 @@ class _Writer:
         else:
             low, high = GAPS.get(kind, CLEAR_GAP)
             lefts, x = [], float(margin)
-            for glyph in glyphs:
+            for glyph, following in zip(glyphs, [*glyphs[1:], glyphs[-1]], strict=True):
                 lefts.append(x)
-                x += glyph.shape[1] + rng.uniform(low, high) * width
+                gap = rng.uniform(low, high)
+                narrower = min(width, glyph.shape[1], following.shape[1])
+                x += glyph.shape[1] + gap * (width if gap >= 0 else narrower)
         right = max(left + g.shape[1] for left, g in zip(lefts, glyphs, strict=True))
         canvas_width = int(np.ceil(right + margin))
         if kind == "boxes":
