@@ -16,6 +16,9 @@ Targets are rows of symbol indices padded with 0 (the blank never occurs
 in a text), so that a row's length is its count of non-zero entries.
 """
 
+import heapq
+import math
+
 import numpy as np
 
 BLANK = 0
@@ -150,45 +153,57 @@ def beam_search(log_proba: np.ndarray, beam_width: int, automaton=None) -> list:
     (`text_log_likelihood` gives the exact value).
     """
     automaton = automaton or _Unconstrained()
+    # The search adds a few thousand probabilities a field, one at a time:
+    # in Python floats, which numpy's functions on scalars are slow at.
     # prefix -> [log P(ends in blank), log P(ends in a symbol), state]
-    beams = {(): [0.0, -np.inf, automaton.initial]}
+    beams = {(): [0.0, -math.inf, automaton.initial]}
     for frame in log_proba:
-        symbols = np.flatnonzero(frame[1:] >= _MIN_SYMBOL_LOG_PROBA) + 1
+        row = frame.tolist()
+        symbols = (np.flatnonzero(frame[1:] >= _MIN_SYMBOL_LOG_PROBA) + 1).tolist()
+        blank = row[BLANK]
         following = {}
 
-        def add(prefix, state, blank=-np.inf, symbol=-np.inf, _following=following):
+        def add(prefix, state, ends_blank, ends_symbol, _following=following):
             entry = _following.get(prefix)
             if entry is None:
-                _following[prefix] = [blank, symbol, state]
+                _following[prefix] = [ends_blank, ends_symbol, state]
             else:
-                entry[0] = np.logaddexp(entry[0], blank)
-                entry[1] = np.logaddexp(entry[1], symbol)
+                entry[0] = _logaddexp(entry[0], ends_blank)
+                entry[1] = _logaddexp(entry[1], ends_symbol)
 
         for prefix, (ends_blank, ends_symbol, state) in beams.items():
-            total = np.logaddexp(ends_blank, ends_symbol)
-            add(prefix, state, blank=total + frame[BLANK])
-            if prefix:
-                # The last symbol again, with no blank between: the same text.
-                add(prefix, state, symbol=ends_symbol + frame[prefix[-1]])
+            total = _logaddexp(ends_blank, ends_symbol)
+            # The last symbol again, with no blank between: the same text.
+            again = ends_symbol + row[prefix[-1]] if prefix else -math.inf
+            add(prefix, state, total + blank, again)
             for symbol in symbols:
-                next_state = automaton.step(state, int(symbol))
+                next_state = automaton.step(state, symbol)
                 if next_state is None:
                     continue
                 # A repeated symbol is a new one only after a blank.
                 before = ends_blank if prefix and prefix[-1] == symbol else total
-                add((*prefix, int(symbol)), next_state, symbol=before + frame[symbol])
-        ranked = sorted(
-            following.items(),
-            key=lambda item: np.logaddexp(item[1][0], item[1][1]),
-            reverse=True,
-        )
-        beams = dict(ranked[:beam_width])
+                add((*prefix, symbol), next_state, -math.inf, before + row[symbol])
+        totals = {
+            prefix: _logaddexp(entry[0], entry[1])
+            for prefix, entry in following.items()
+        }
+        kept = heapq.nlargest(beam_width, totals, key=totals.__getitem__)
+        beams = {prefix: following[prefix] for prefix in kept}
     texts = [
-        (np.array(prefix, np.int32), float(np.logaddexp(blank, symbol)))
-        for prefix, (blank, symbol, state) in beams.items()
+        (np.array(prefix, np.int32), _logaddexp(ends_blank, ends_symbol))
+        for prefix, (ends_blank, ends_symbol, state) in beams.items()
         if automaton.accepts_state(state)
     ]
     return sorted(texts, key=lambda item: item[1], reverse=True)
+
+
+def _logaddexp(a: float, b: float) -> float:
+    """``log(exp(a) + exp(b))`` of two Python floats (as `np.logaddexp`)."""
+    if a < b:
+        a, b = b, a
+    if b == -math.inf:
+        return a
+    return a + math.log1p(math.exp(b - a))
 
 
 def surest_frames(log_proba: np.ndarray, labels) -> list[int]:

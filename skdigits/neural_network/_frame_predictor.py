@@ -17,8 +17,9 @@ from skdigits.neural_network._outputs import log_probabilities
 
 # Fields a chunk, whatever the thread budget, so that the bits are fixed.
 CHUNK_FIELDS = 64
-# Inputs of fewer channels are convolved as one product (`_conv2d_same`).
-_FEW_CHANNELS = 8
+# Inputs of fewer channels are convolved as one product (`_conv2d_same`):
+# one product per offset would have too few columns for BLAS to be fast.
+_FEW_CHANNELS = 32
 
 
 class FramePredictor:
@@ -49,19 +50,25 @@ class FramePredictor:
         epsilon = self.architecture["epsilon"]
         x = X.reshape(len(X), height, width, 1)
         for i in range(1, self.architecture["n_convolutions"] + 1):
-            x = _conv2d_same(x, w[f"conv_{i}/kernel"])
+            # Batch normalization folded into the convolution: its scale into
+            # the kernel's outputs, its shift a bias. A bias and a ReLU
+            # commute with the max of a pooling: both come after it, on a
+            # quarter of the values.
             scale = w[f"norm_{i}/gamma"] / np.sqrt(
                 w[f"norm_{i}/moving_variance"] + np.float32(epsilon)
             )
-            x = (x - w[f"norm_{i}/moving_mean"]) * scale + w[f"norm_{i}/beta"]
-            np.maximum(x, 0, out=x)
+            shift = w[f"norm_{i}/beta"] - w[f"norm_{i}/moving_mean"] * scale
+            x = _conv2d_same(x, w[f"conv_{i}/kernel"] * scale)
             x = _max_pool(x, (2 if x.shape[1] >= 2 else 1, 2 if i <= 2 else 1))
+            x += shift
+            np.maximum(x, 0, out=x)
         n, rows, frames, channels = x.shape
-        x = x.transpose(0, 2, 1, 3).reshape(n, frames, rows * channels)
+        x = x.transpose(0, 2, 1, 3).reshape(n * frames, rows * channels)
         x = np.maximum(x @ w["frames/kernel"] + w["frames/bias"], 0)
-        x = np.maximum(_conv1d_same(x, w["context/kernel"]) + w["context/bias"], 0)
+        x = _conv1d_same(x.reshape(n, frames, -1), w["context/kernel"])
+        x = np.maximum(x.reshape(n * frames, -1) + w["context/bias"], 0)
         logits = x @ w["scores/kernel"] + w["scores/bias"]
-        return log_probabilities(logits, "ctc", np)
+        return log_probabilities(logits.reshape(n, frames, -1), "ctc", np)
 
 
 def _conv2d_same(x: np.ndarray, kernel: np.ndarray) -> np.ndarray:
@@ -81,11 +88,14 @@ def _conv2d_same(x: np.ndarray, kernel: np.ndarray) -> np.ndarray:
         columns = windows.transpose(0, 1, 2, 4, 5, 3).reshape(n * rows * cols, -1)
         products = columns @ kernel.reshape(-1, n_out)
         return products.reshape(n, rows, cols, n_out)
-    out = np.zeros((n, rows, cols, n_out), np.float32)
+    # Each offset's pixels as the rows of one 2-D product: a product of
+    # 3-D or 4-D arrays is a product for each of their leading indices.
+    out = np.zeros((n * rows * cols, n_out), np.float32)
     for dy in range(k_rows):
         for dx in range(k_cols):
-            out += padded[:, dy : dy + rows, dx : dx + cols, :] @ kernel[dy, dx]
-    return out
+            pixels = padded[:, dy : dy + rows, dx : dx + cols, :]
+            out += pixels.reshape(-1, n_in) @ kernel[dy, dx]
+    return out.reshape(n, rows, cols, n_out)
 
 
 def _conv1d_same(x: np.ndarray, kernel: np.ndarray) -> np.ndarray:
@@ -93,10 +103,11 @@ def _conv1d_same(x: np.ndarray, kernel: np.ndarray) -> np.ndarray:
     size = kernel.shape[0]
     frames = x.shape[1]
     padded = np.pad(x, ((0, 0), (size // 2, size // 2), (0, 0)))
-    out = np.zeros((*x.shape[:2], kernel.shape[2]), np.float32)
+    n, _, n_in = x.shape
+    out = np.zeros((n * frames, kernel.shape[2]), np.float32)
     for k in range(size):
-        out += padded[:, k : k + frames, :] @ kernel[k]
-    return out
+        out += padded[:, k : k + frames, :].reshape(-1, n_in) @ kernel[k]
+    return out.reshape(n, frames, -1)
 
 
 def _max_pool(x: np.ndarray, pool: tuple[int, int]) -> np.ndarray:
@@ -104,7 +115,15 @@ def _max_pool(x: np.ndarray, pool: tuple[int, int]) -> np.ndarray:
     p_rows, p_cols = pool
     if pool == (1, 1):
         return x
-    n, rows, cols, channels = x.shape
-    rows, cols = rows // p_rows, cols // p_cols
-    x = x[:, : rows * p_rows, : cols * p_cols]
-    return x.reshape(n, rows, p_rows, cols, p_cols, channels).max(axis=(2, 4))
+    rows, cols = x.shape[1] // p_rows, x.shape[2] // p_cols
+    # The maximum of the pool's strided views: a reduction over the middle
+    # axes of a reshaped array is several times slower.
+    views = [
+        x[:, i : rows * p_rows : p_rows, j : cols * p_cols : p_cols]
+        for i in range(p_rows)
+        for j in range(p_cols)
+    ]
+    out = views[0].copy()
+    for view in views[1:]:
+        np.maximum(out, view, out=out)
+    return out
