@@ -1,5 +1,10 @@
 """Reading a line of handwritten digits: a cheque amount, a postcode, a form field.
 
+`read_field` reads a field whole, by default with the field reader skdigits
+ships (`skdigits.field_reader.default_reader`), which reads digits that
+touch, slant, sit in a form's boxes or on a printed line, and separators;
+given a classifier of MNIST digits instead, it cuts the field as below.
+
 `segment_digits` cuts a scanned field (dark ink on light paper, or the
 reverse) into digits: the ink's connected pieces, grouped into one digit when
 their columns overlap (a stroke broken in two, the bar of a 5 above its
@@ -8,12 +13,13 @@ MNIST's format (`skdigits.preprocessing.normalize_digit`), so digits of
 different sizes and baselines read alike. `read_digits` then asks a
 classifier and returns the text, with a rejected digit as "?".
 
-What it does not handle: digits that touch or overlap strongly (they are read
+What cutting does not handle: digits that touch or overlap strongly (they are read
 as one), slanted writing whose digits share columns, several lines, and
 separators other than blank space (a decimal comma is read as a speck or a
 digit).
 """
 
+import functools
 from dataclasses import dataclass
 from numbers import Real
 
@@ -24,10 +30,13 @@ from sklearn.utils._param_validation import HasMethods, Interval, validate_param
 
 from skdigits._digit_normalization import (
     INK_CONSTRAINTS,
+    NoInkError,
     ink_image,
     place_ink,
     reduction,
 )
+from skdigits.field_reader import FieldReading, default_reader
+from skdigits.formats import FieldFormat
 from skdigits.preprocessing import PixelScaler
 
 __all__ = [
@@ -35,8 +44,12 @@ __all__ = [
     "check_probabilities",
     "infer_pixel_max",
     "read_digits",
+    "read_field",
     "segment_digits",
 ]
+
+# What the classifier route rejects below, as `FieldReader` does by default.
+CUT_REJECT_THRESHOLD = 0.5
 
 
 @dataclass(frozen=True)
@@ -278,6 +291,125 @@ def read_digits(
         rejected=rejected,
         boxes=[segment.box for segment in segments],
         images=images,
+    )
+
+
+@validate_params(
+    {
+        "image": ["array-like"],
+        "reader": [None, HasMethods(["read"]), HasMethods(["predict_proba"])],
+        "format": [None, str, FieldFormat],
+        "reject_threshold": [None, Interval(Real, 0, 1, closed="both")],
+    },
+    prefer_skip_nested_validation=True,
+)
+def read_field(
+    image,
+    reader=None,
+    *,
+    format: "str | FieldFormat | None" = None,
+    reject_threshold: float | None = None,
+) -> FieldReading:
+    """Read a handwritten field whole: a number, an amount, a date.
+
+    With no ``reader``, the field reader skdigits ships reads the field
+    without cutting it, so digits that touch, slant, sit in boxes or on a
+    printed line are read, and separators (``, . - /``) too. A fitted
+    `~skdigits.field_reader.FieldReader` reads it the same way. A
+    classifier of MNIST digits reads it by cutting it into digits
+    (`read_digits`): the text's probability is then the product of its
+    digits'.
+
+    Parameters
+    ----------
+    image : array-like of shape (height, width)
+        The scanned field, grayscale, dark ink on light paper or the
+        reverse.
+
+    reader : FieldReader or classifier, default=None
+        A fitted field reader; a fitted classifier of 784 MNIST pixels
+        with ``predict_proba`` (the field is cut into digits); None for
+        the shipped reader.
+
+    format : str or FieldFormat, default=None
+        What the field may say: a regular expression over what the reader
+        reads (``r"\\d{5}"``), or a `~skdigits.formats.FieldFormat` with a
+        check. A field read otherwise is rejected.
+
+    reject_threshold : float, default=None
+        The probability of the whole text below which the field is
+        rejected; None uses a field reader's ``reject_threshold``, and
+        0.5 for a classifier.
+
+    Returns
+    -------
+    reading : FieldReading
+        The text, its probability, whether it is rejected (a field read as
+        empty always is), and each character's alternatives.
+
+    See Also
+    --------
+    read_digits : The cut digits, with their boxes and images.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from skdigits.datasets import make_digit_fields
+    >>> from skdigits.reading import read_field
+    >>> digits = load_digits()
+    >>> fields, texts = make_digit_fields(
+    ...     digits.images / 16, digits.target, 1, kind="touching", random_state=0
+    ... )
+    >>> reading = read_field(fields[0], format=r"\\d{3,7}")
+    >>> sorted(vars(reading))
+    ['alternatives', 'probability', 'rejected', 'text']
+    >>> reading.rejected or reading.probability >= 0.5
+    True
+    """
+    if reader is None:
+        reader = _shipped_reader()
+    if hasattr(reader, "read"):
+        return reader.read([image], format=format, reject_threshold=reject_threshold)[0]
+    return _read_cut_field(
+        image,
+        reader,
+        FieldFormat(format) if isinstance(format, str) else format,
+        CUT_REJECT_THRESHOLD if reject_threshold is None else reject_threshold,
+    )
+
+
+# `read_field` keeps the shipped reader it loads, which it never hands out.
+_shipped_reader = functools.cache(default_reader)
+
+
+def _read_cut_field(image, estimator, text_format, threshold) -> FieldReading:
+    """`read_field` by a classifier of the field's cut digits."""
+    try:
+        reading = read_digits(image, estimator)
+    except NoInkError:
+        return FieldReading(text="", probability=0.0, rejected=True, alternatives=[])
+    labels = [str(label) for label in reading.classes]
+    text = "".join(str(digit) for digit in reading.digits)
+    fits = text_format is None or (
+        text_format.automaton("".join(labels)).accepts(text)
+        and (text_format.check is None or text_format.check(text))
+    )
+    probability = float(np.prod(reading.probabilities))
+    alternatives = []
+    for digit, proba in zip(reading.digits, reading.proba, strict=True):
+        order = np.argsort(-proba, kind="stable")
+        alternatives.append(
+            {
+                labels[i]: float(proba[i])
+                for i in order
+                if labels[i] == str(digit) or proba[i] >= 0.01
+            }
+        )
+    return FieldReading(
+        text=text,
+        probability=probability,
+        rejected=not text or not fits or probability < threshold,
+        alternatives=alternatives,
     )
 
 

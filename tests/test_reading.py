@@ -3,10 +3,12 @@ strings of real MNIST test digits with known text."""
 
 import numpy as np
 import pytest
+from sklearn.utils._param_validation import InvalidParameterError
 
 from skdigits.datasets import make_digit_strings
+from skdigits.formats import FieldFormat
 from skdigits.preprocessing import NoInkError
-from skdigits.reading import read_digits, segment_digits
+from skdigits.reading import read_digits, read_field, segment_digits
 
 
 def blank_field(shape=(80, 300)):
@@ -150,3 +152,57 @@ def test_a_boxed_field_reads_as_the_field_alone_on_mnist(mnist_home):
     rule[-2:, :] = 0
     with pytest.raises(NoInkError):
         read_digits(rule, model)
+
+
+# read_field: the field reader by default, or a classifier of cut digits.
+
+
+def three_bars():
+    field = blank_field()
+    for left in (20, 90, 160):
+        stroke(field, 10, left, 50, 8)
+    return field
+
+
+def test_read_field_reads_with_the_shipped_reader_by_default():
+    from skdigits.field_reader import default_reader
+
+    field = three_bars()
+    reading = read_field(field, format=r"\d{3}")
+    expected = default_reader().read([field], format=r"\d{3}")[0]
+    assert reading == expected
+    assert read_field(blank_field()).rejected  # nothing written: not read
+    assert read_field(blank_field()).text == ""
+
+
+def test_read_field_with_a_classifier_reads_its_cut_digits():
+    field = three_bars()
+    reading = read_field(field, FixedClassifier([1, 7, 1], [0.9, 0.8, 0.95]))
+    assert reading.text == "171"
+    assert reading.probability == pytest.approx(0.9 * 0.8 * 0.95)
+    assert not reading.rejected  # 0.684, above 0.5
+    assert [next(iter(a)) for a in reading.alternatives] == ["1", "7", "1"]
+    assert reading.alternatives[1]["7"] == pytest.approx(0.8)
+    unsure = FixedClassifier([1, 7, 1], [0.9, 0.6, 0.95])  # 0.513
+    assert read_field(field, unsure, reject_threshold=0.6).rejected
+    # A text the format refuses is rejected, however sure the digits.
+    sure = FixedClassifier([1, 7, 1], [1.0, 1.0, 1.0])
+    assert not read_field(field, sure, format=r"\d{3}").rejected
+    assert read_field(field, sure, format=r"\d{4,5}").rejected
+    assert read_field(
+        field, sure, format=FieldFormat(r"\d+", check=lambda t: t == "17")
+    ).rejected
+    empty = read_field(blank_field(), sure)
+    assert empty.text == ""
+    assert empty.rejected
+
+
+def test_read_field_refuses_what_cannot_read_or_be_read():
+    sure = FixedClassifier([1, 7, 1], [1.0, 1.0, 1.0])
+    with pytest.raises(InvalidParameterError, match="reader"):
+        read_field(three_bars(), "convnet")
+    with pytest.raises(InvalidParameterError, match="reject_threshold"):
+        read_field(three_bars(), sure, reject_threshold=1.5)
+    # A classifier of digits cannot read a date's separators.
+    with pytest.raises(ValueError, match="/"):
+        read_field(three_bars(), sure, format=r"\d\d/\d\d")
