@@ -872,7 +872,9 @@ def read_image_files(
             for batch in batches
             for reading in _read_batch(batch, reader, **options)
         ]
-    [remote_reader] = client.scatter([reader], broadcast=True)
+    # A key of this call's own (not the reader's hash): a previous call's
+    # release of the same key may still be under way on the workers.
+    [remote_reader] = client.scatter([reader], broadcast=True, hash=False)
     futures = client.map(
         _read_batch, batches, reader=remote_reader, **options, pure=False
     )

@@ -69,3 +69,9 @@ def test_image_files_are_read_on_a_dask_cluster_as_here(tmp_path, dask_client):
     # The shipped reader reads in numpy: no worker imported Keras for it.
     keras_after = dask_client.run(lambda: "keras" in __import__("sys").modules)
     assert keras_after == keras_before
+    # Again and again with the same reader and client, as a service reads
+    # batch after batch: each call sends the reader under a key of its own,
+    # which the previous call's release cannot take away.
+    for _ in range(3):
+        again = read_image_files(paths[:2], reader, client=dask_client)
+        assert [r.text for r in again] == [r.text for r in here[:2]]
