@@ -1,6 +1,7 @@
 """Command line: ``python -m skdigits`` (or ``skdigits``)."""
 
 import argparse
+import dataclasses
 import math
 import sys
 from collections.abc import Sequence
@@ -95,6 +96,15 @@ def draw(args: argparse.Namespace) -> None:
             pixel_max=args.pixel_max,
             trusted=tuple(args.trust),
         )
+    if args.field_reader != "none":
+        from skdigits.field_reader import default_reader, load_reader
+
+        model = dataclasses.replace(
+            model,
+            field_reader=default_reader()
+            if args.field_reader == "default"
+            else load_reader(args.field_reader),
+        )
     try:
         server = make_server(model, host=args.host, port=args.port)
     except OSError as exc:
@@ -110,6 +120,8 @@ def draw(args: argparse.Namespace) -> None:
                 file=sys.stderr,
             )
         print(f"Reading with {model.description}.")
+        if model.field_reader is not None:
+            print(f"Reading whole fields with the field reader {args.field_reader}.")
         print(f"Draw at {server.url} (Ctrl-C stops the server)", flush=True)
         server.serve_forever()
 
@@ -279,10 +291,11 @@ def build_parser() -> argparse.ArgumentParser:
         help=draw.__doc__,
         description="Serve a web page (on this machine only, unless --host says "
         "otherwise) where you draw a digit or a short number and see it read: "
-        "the 28x28 images the model sees, the digits, their probabilities, and "
-        '"not sure" below the rejection threshold. A --model named relu (the '
-        "default), sigmoid or convnet is trained at its defaults on MNIST the "
-        "first time, with progress, and cached.",
+        "the number read whole by the field reader (digits that touch too), the "
+        "28x28 images the model sees of each piece of ink cut apart, the digits, "
+        'their probabilities, and "not sure" below the rejection threshold. A '
+        "--model named relu (the default), sigmoid or convnet is trained at its "
+        "defaults on MNIST the first time, with progress, and cached.",
     )
     draw_parser.add_argument(
         "--model",
@@ -321,6 +334,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="V",
         help="value of a fully inked pixel in the model's input (default: the "
         "max_value of a PixelScaler that starts the pipeline, else 1.0)",
+    )
+    draw_parser.add_argument(
+        "--field-reader",
+        metavar="default|none|PATH",
+        default="default",
+        help="the field reader that reads the whole drawing, digits that touch "
+        "too: default (the one skdigits ships), a weights file of save_reader, or "
+        "none to read only the digits the model reads once cut apart",
     )
     _add_trust_option(draw_parser)
     draw_parser.set_defaults(func=draw)

@@ -34,6 +34,7 @@ def test_the_page_and_the_model_are_served(server):
     assert info == {
         "description": "bars",
         "reject_threshold": 0.8,
+        "reads_whole_fields": False,
         "classes": ["0", "1"],
     }
 
@@ -394,7 +395,9 @@ def test_the_command_serves_a_model_and_stops_on_ctrl_c(
         signal.SIG_IGN if runner_ignores_sigint else signal.default_int_handler,
     )
     try:
-        process = draw_command("--model", str(path), "--port", "0")
+        process = draw_command(
+            "--model", str(path), "--port", "0", "--field-reader", "none"
+        )
     finally:
         signal.signal(signal.SIGINT, before)
     try:
@@ -414,6 +417,37 @@ def test_the_command_serves_a_model_and_stops_on_ctrl_c(
     finally:
         process.kill()
         process.wait()
+
+
+def test_the_command_reads_whole_fields_with_the_shipped_reader(tmp_path, bar_model):
+    from skdigits.field_reader import default_reader
+
+    path = tmp_path / "model.pkl"
+    path.write_bytes(pickle.dumps(bar_model))
+    process = draw_command("--model", str(path), "--port", "0")
+    try:
+        lines = [process.stdout.readline() for _ in range(3)]
+        assert "field reader default" in lines[1]
+        url = lines[2].split()[2]
+        host, port = url.removeprefix("http://").strip("/").split(":")
+        connection = http.client.HTTPConnection(host, int(port), timeout=30)
+        connection.request("GET", "/model")
+        assert json.loads(connection.getresponse().read())["reads_whole_fields"]
+        canvas = paper()
+        canvas[20:120, 40:52] = 0
+        connection.request("POST", "/read", body=canvas_body(canvas))
+        reading = json.loads(connection.getresponse().read())
+        connection.close()
+    finally:
+        process.kill()
+        process.wait()
+    expected = default_reader().read([canvas])[0]
+    assert reading["field"]["text"] == expected.text
+    assert reading["field"]["probability"] == pytest.approx(expected.probability)
+    assert reading["text"] == ("?" if expected.rejected else expected.text)
+    assert reading["not_sure"] == expected.rejected
+    # The pieces cut apart are still read by the model.
+    assert [digit["label"] for digit in reading["digits"]] == ["0"]
 
 
 def test_the_command_names_a_busy_port_and_a_missing_model(tmp_path, bar_model):

@@ -50,12 +50,18 @@ class ServedModel:
 
     pixel_max : float
         The value of a fully inked pixel in what ``estimator`` takes.
+
+    field_reader : FieldReader or None, default=None
+        A fitted `~skdigits.field_reader.FieldReader` that reads the whole
+        drawing, digits that touch included, with its own rejection; None
+        reads the digits ``estimator`` reads once cut apart.
     """
 
     estimator: object
     description: str
     reject_threshold: float
     pixel_max: float
+    field_reader: object = None
 
     def __post_init__(self):
         # Checked here, where every way of serving a model passes, so that a
@@ -68,6 +74,11 @@ class ServedModel:
         if not 0.0 < self.pixel_max < math.inf:
             raise ValueError(
                 f"pixel_max must be a finite positive number, got {self.pixel_max!r}."
+            )
+        if self.field_reader is not None and not hasattr(self.field_reader, "read"):
+            raise ValueError(
+                "field_reader must be a fitted FieldReader or None, got "
+                f"{type(self.field_reader).__name__}."
             )
 
 

@@ -17,7 +17,7 @@ import numpy as np
 
 from skdigits._digit_normalization import NoInkError
 from skdigits.draw._models import ServedModel
-from skdigits.reading import read_digits
+from skdigits.reading import read_digits, read_field
 
 MAX_SIDE = 4096
 MAX_PIXELS = 2**22  # 4 Mpx: a 2048x2048 canvas
@@ -85,15 +85,22 @@ def parse_canvas(body: bytes) -> np.ndarray:
 def read_canvas(canvas: np.ndarray, model: ServedModel) -> dict:
     """Read the digits on a canvas (dark ink on light paper) with ``model``.
 
+    With a ``model.field_reader``, the text is the field reader's reading
+    of the whole canvas (digits that touch included; a rejected field as
+    "?"), and the digits are still the pieces of ink cut apart and read by
+    ``model.estimator``, to show what the classifier sees.
+
     Returns
     -------
     reading : dict
         ``text`` (a rejected digit as "?"), ``empty``, ``not_sure`` (some
-        digit was rejected), ``message`` (for the page, or None), and per
-        digit: ``label``, ``probability``, ``rejected``, ``box`` (top, left,
-        bottom, right), ``proba`` (every class's probability, in the order
-        of ``classes``) and ``image`` (the 28x28 image the model saw, as 784
-        integers 0-255, light ink on black).
+        digit, or the field, was rejected), ``message`` (for the page, or
+        None), ``field`` (the field reader's ``text``, ``probability``,
+        ``rejected`` and ``alternatives``; None without a field reader), and
+        per digit: ``label``, ``probability``, ``rejected``, ``box`` (top,
+        left, bottom, right), ``proba`` (every class's probability, in the
+        order of ``classes``) and ``image`` (the 28x28 image the model saw,
+        as 784 integers 0-255, light ink on black).
     """
     try:
         reading = read_digits(
@@ -111,6 +118,7 @@ def read_canvas(canvas: np.ndarray, model: ServedModel) -> dict:
             "empty": True,
             "not_sure": False,
             "message": "Nothing drawn yet: draw a digit.",
+            "field": None,
             "classes": class_labels(model.estimator.classes_),
             "digits": [],
         }
@@ -138,6 +146,13 @@ def read_canvas(canvas: np.ndarray, model: ServedModel) -> dict:
             strict=True,
         )
     ]
+    if model.field_reader is not None:
+        return {
+            **_whole_field(canvas, model.field_reader),
+            "empty": False,
+            "classes": class_labels(reading.classes),
+            "digits": digits,
+        }
     not_sure = bool(reading.rejected.any())
     return {
         "text": reading.text,
@@ -148,8 +163,32 @@ def read_canvas(canvas: np.ndarray, model: ServedModel) -> dict:
             if not_sure
             else None
         ),
+        "field": None,
         "classes": class_labels(reading.classes),
         "digits": digits,
+    }
+
+
+def _whole_field(canvas: np.ndarray, field_reader) -> dict:
+    """The field reader's ``text``, ``not_sure``, ``message`` and ``field``."""
+    field = read_field(canvas, field_reader)
+    read_as = f"{field.text!r}" if field.text else "nothing"
+    return {
+        "text": "?" if field.rejected else field.text,
+        "not_sure": field.rejected,
+        "message": (
+            f"Not sure: read whole as {read_as}, with probability "
+            f"{field.probability:.1%}, below {field_reader.reject_threshold:.4g}."
+            if field.rejected
+            else f"Read whole with probability {field.probability:.1%}; below, "
+            "each piece of ink cut apart and read by the model."
+        ),
+        "field": {
+            "text": field.text,
+            "probability": field.probability,
+            "rejected": field.rejected,
+            "alternatives": field.alternatives,
+        },
     }
 
 

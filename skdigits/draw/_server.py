@@ -85,6 +85,7 @@ class DrawRequestHandler(BaseHTTPRequestHandler):
                 {
                     "description": model.description,
                     "reject_threshold": model.reject_threshold,
+                    "reads_whole_fields": model.field_reader is not None,
                     "classes": class_labels(model.estimator.classes_),
                 },
             )
