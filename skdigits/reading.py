@@ -31,6 +31,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, validate_param
 from skdigits._digit_normalization import (
     INK_CONSTRAINTS,
     NoInkError,
+    check_image,
     ink_image,
     place_ink,
     reduction,
@@ -366,6 +367,14 @@ def read_field(
     >>> reading.rejected or reading.probability >= 0.5
     True
     """
+    try:
+        image = check_image(image, name="image")
+    except ValueError as error:
+        if "inhomogeneous" not in str(error):
+            raise
+        raise ValueError(
+            "image must be a 2-D array of pixels; its rows have different lengths."
+        ) from None
     if reader is None:
         reader = _shipped_reader()
     if hasattr(reader, "read"):

@@ -89,9 +89,13 @@ def fitted(mnist):
 
 
 @contextlib.contextmanager
-def serving(model, reject_threshold):
+def serving(model, reject_threshold, field_reader=None):
     served = ServedModel(
-        model, "ReluSoftmaxClassifier, 10 epochs", reject_threshold, pixel_max=255
+        model,
+        "ReluSoftmaxClassifier, 10 epochs",
+        reject_threshold,
+        pixel_max=255,
+        field_reader=field_reader,
     )
     server = make_server(served, port=0, quiet=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -285,3 +289,27 @@ def test_a_digit_below_the_threshold_shows_not_sure(browser, fitted, mnist):
             assert card.locator(".probability").text_content().startswith("not sure (")
         finally:
             page.close()
+
+
+@pytest.mark.mnist
+def test_digits_drawn_touching_are_read_whole(browser, fitted, mnist):
+    from skdigits.field_reader import default_reader
+
+    _, _, X_test, y_test = mnist
+    chosen = first_of_each_class(X_test, y_test, per_class=1)[1:4]  # 1, 2, 3
+    with serving(fitted, 0.6, field_reader=default_reader()) as url:
+        page = open_page(browser, url)
+        try:
+            page.wait_for_function(
+                "document.getElementById('model').textContent.includes('read whole')"
+            )
+            # Closer than the digits are wide: their strokes cross.
+            for k, i in enumerate(chosen):
+                draw(page, X_test[i], left=60 + 95 * k, scale=6.0)
+            reading = shown_reading(page)
+        finally:
+            page.close()
+    assert reading["cards"] < 3  # cut apart, touching digits are fewer pieces
+    assert reading["text"] == "123"
+    assert not reading["not_sure"]
+    assert "Read whole" in reading["message"]

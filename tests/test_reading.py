@@ -203,6 +203,16 @@ def test_read_field_refuses_what_cannot_read_or_be_read():
         read_field(three_bars(), "convnet")
     with pytest.raises(InvalidParameterError, match="reject_threshold"):
         read_field(three_bars(), sure, reject_threshold=1.5)
+    for image, words in [
+        (np.zeros((0, 5)), "image must be a 2-D image"),
+        (np.full((10, 10), np.nan), "image must hold finite values"),
+        (np.zeros((3, 4, 5)), "image must be a 2-D image"),
+        ([[1, 2], [3]], "rows have different lengths"),
+        (np.zeros((20, 30), complex), "image holds complex numbers"),
+    ]:
+        for reader in (None, sure):
+            with pytest.raises(ValueError, match=words):
+                read_field(image, reader)
     # A classifier of digits cannot read a date's separators.
     with pytest.raises(ValueError, match="/"):
         read_field(three_bars(), sure, format=r"\d\d/\d\d")
