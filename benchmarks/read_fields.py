@@ -175,7 +175,11 @@ def main(argv=None) -> None:
             figures[f"{kind}_field_reader_format_rejection_for_0_5_percent_error"] = (
                 round(rejection, 4)
             )
-        tesseract = read_with_tesseract(fields[: args.tesseract_n])
+        tesseract = (
+            read_with_tesseract(fields[: args.tesseract_n])
+            if args.tesseract_n
+            else None
+        )
         if tesseract is not None:
             readers["tesseract"] = tesseract
         for name, read in readers.items():

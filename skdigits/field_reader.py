@@ -901,7 +901,7 @@ _SAVED_PARAMS = ("alphabet", "height", "width", "filters", "context", "dropout")
 # The reader shipped with skdigits (`default_reader`), and its SHA-256.
 DEFAULT_READER_PATH = Path(__file__).parent / "_shipped" / "field_reader.npz"
 DEFAULT_READER_SHA256 = (
-    "383ef1639a23f28b64750546656cf26d63d03d7540e68a8f00f2cd216a2d4e03"
+    "e9b32cc1e02275484ee43de1871fbc80d67d2ac190f1fe3ace8d6fac50961ead"
 )
 
 
