@@ -788,17 +788,10 @@ def _reading(frames, alphabet, automaton, check, threshold, beam_width):
     labels, log_likelihood = best
     probability = float(np.exp(log_likelihood))
     proba = np.exp(frames)
-    alternatives = []
-    for label, frame in zip(labels, surest_frames(frames, labels), strict=True):
-        symbols = proba[frame, 1:]
-        order = np.argsort(-symbols, kind="stable")
-        alternatives.append(
-            {
-                alphabet[i]: float(symbols[i])
-                for i in order
-                if i == label - 1 or symbols[i] >= 0.01
-            }
-        )
+    alternatives = [
+        _character_alternatives(proba[frame, 1:], alphabet, label - 1)
+        for label, frame in zip(labels, surest_frames(frames, labels), strict=True)
+    ]
     return FieldReading(
         text=decode_labels(labels, alphabet),
         probability=probability,
@@ -806,6 +799,22 @@ def _reading(frames, alphabet, automaton, check, threshold, beam_width):
         rejected=probability < threshold or not len(labels),
         alternatives=alternatives,
     )
+
+
+# A character's alternatives below this probability are left out.
+_MIN_ALTERNATIVE = 0.01
+
+
+def _character_alternatives(proba, symbols, chosen: int) -> dict:
+    """A character's `FieldReading.alternatives`: the symbols' probabilities
+    at its place, most probable first, of the ``chosen`` index and of the
+    others of at least `_MIN_ALTERNATIVE`."""
+    order = np.argsort(-proba, kind="stable")
+    return {
+        symbols[i]: float(proba[i])
+        for i in order
+        if i == chosen or proba[i] >= _MIN_ALTERNATIVE
+    }
 
 
 # Reading image files ----------------------------------------------------------

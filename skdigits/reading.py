@@ -36,7 +36,11 @@ from skdigits._digit_normalization import (
     place_ink,
     reduction,
 )
-from skdigits.field_reader import FieldReading, default_reader
+from skdigits.field_reader import (
+    FieldReading,
+    _character_alternatives,
+    default_reader,
+)
 from skdigits.formats import FieldFormat
 from skdigits.preprocessing import PixelScaler
 
@@ -404,16 +408,10 @@ def _read_cut_field(image, estimator, text_format, threshold) -> FieldReading:
         and (text_format.check is None or text_format.check(text))
     )
     probability = float(np.prod(reading.probabilities))
-    alternatives = []
-    for digit, proba in zip(reading.digits, reading.proba, strict=True):
-        order = np.argsort(-proba, kind="stable")
-        alternatives.append(
-            {
-                labels[i]: float(proba[i])
-                for i in order
-                if labels[i] == str(digit) or proba[i] >= 0.01
-            }
-        )
+    alternatives = [
+        _character_alternatives(proba, labels, int(np.argmax(proba)))
+        for proba in reading.proba
+    ]
     return FieldReading(
         text=text,
         probability=probability,
