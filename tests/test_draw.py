@@ -7,6 +7,7 @@ import http.client
 import json
 import os
 import pickle
+import shutil
 import signal
 import subprocess
 import sys
@@ -419,15 +420,23 @@ def test_the_command_serves_a_model_and_stops_on_ctrl_c(
         process.wait()
 
 
-def test_the_command_reads_whole_fields_with_the_shipped_reader(tmp_path, bar_model):
-    from skdigits.field_reader import default_reader
+@pytest.mark.parametrize("field_reader", ["default", "file"])
+def test_the_command_reads_whole_fields_with_a_field_reader(
+    tmp_path, bar_model, field_reader
+):
+    from skdigits.field_reader import DEFAULT_READER_PATH, default_reader
 
     path = tmp_path / "model.pkl"
     path.write_bytes(pickle.dumps(bar_model))
-    process = draw_command("--model", str(path), "--port", "0")
+    if field_reader == "file":  # a reader saved by save_reader, at a path
+        field_reader = str(tmp_path / "reader.npz")
+        shutil.copyfile(DEFAULT_READER_PATH, field_reader)
+    process = draw_command(
+        "--model", str(path), "--port", "0", "--field-reader", field_reader
+    )
     try:
         lines = [process.stdout.readline() for _ in range(3)]
-        assert "field reader default" in lines[1]
+        assert f"field reader {field_reader}" in lines[1]
         url = lines[2].split()[2]
         host, port = url.removeprefix("http://").strip("/").split(":")
         connection = http.client.HTTPConnection(host, int(port), timeout=30)
