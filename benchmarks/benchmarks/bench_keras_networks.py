@@ -10,6 +10,7 @@ from skdigits import KerasClassifier
 from skdigits._jax_runtime.keras import import_keras
 
 from .common import alternate_median_ratio, get_data
+from .conv_peers import epoch_trainer
 
 N_TRAIN = 6000
 EPOCHS = 2
@@ -104,7 +105,7 @@ class ConvNetClassifierVsRawKeras:
 
 
 class ConvNetClassifierAccuracy:
-    """ConvNetClassifier at its defaults on MNIST (a fit of about 15 minutes)."""
+    """ConvNetClassifier at its defaults on MNIST (a fit of about 6 minutes)."""
 
     timeout = 3600
     number = 1
@@ -121,3 +122,37 @@ class ConvNetClassifierAccuracy:
         return accuracy
 
     track_mnist_test_accuracy.unit = "accuracy"
+
+
+class ConvNetClassifierVsPyTorch:
+    """ConvNetClassifier's network, fitted through it and through PyTorch (the
+    loop skorch runs): the work of `ConvNetClassifierVsRawKeras`, timed
+    alternately in one process; ``benchmarks/conv_epoch.py`` times whole
+    epochs in fresh processes. Skipped where PyTorch is not installed."""
+
+    timeout = 1800
+
+    def setup(self):
+        import importlib.util
+
+        if importlib.util.find_spec("torch") is None:
+            raise NotImplementedError("PyTorch is not installed")
+        X_train, _, y_train, _ = get_data("mnist")
+        self.X, self.y = X_train[:N_TRAIN], y_train[:N_TRAIN].astype("int64")
+        self.ours = epoch_trainer("skdigits", "default")
+        self.torch = epoch_trainer("torch", "default")
+        self._ours()
+        self._torch()
+
+    def _ours(self):
+        for _ in range(EPOCHS):
+            self.ours(self.X, self.y)
+
+    def _torch(self):
+        for _ in range(EPOCHS):
+            self.torch(self.X, self.y)
+
+    def track_fit_time_ratio_vs_pytorch(self):
+        return alternate_median_ratio(self._ours, self._torch, repeats=3)
+
+    track_fit_time_ratio_vs_pytorch.unit = "ratio"
