@@ -172,7 +172,7 @@ def build_report(
 
     max_iter : int, default=None
         Maximum epochs of each model; None means each model's default (200
-        for the dense networks, 30 for the convolutional one).
+        for the dense networks, 34 for the convolutional one).
 
     random_state : int, default=0
         Seed of the models, the samples shown and the t-SNE.

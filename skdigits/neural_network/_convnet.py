@@ -93,7 +93,7 @@ class ConvNetClassifier(BaseKerasClassifier):
 
     Parameters
     ----------
-    filters : array-like of shape (n_convolutions,), default=(32, 64)
+    filters : array-like of shape (n_convolutions,), default=(16, 64)
         The number of filters of each convolution.
 
     kernel_size : int, default=5
@@ -117,7 +117,7 @@ class ConvNetClassifier(BaseKerasClassifier):
     learning_rate_init : float, default=0.001
         {learning_rate_init}
 
-    max_iter : int, default=30
+    max_iter : int, default=34
         {max_iter}
 
     shuffle : bool, default=True
@@ -268,7 +268,7 @@ class ConvNetClassifier(BaseKerasClassifier):
 
     def __init__(
         self,
-        filters: Sequence[int] | int = (32, 64),
+        filters: Sequence[int] | int = (16, 64),
         kernel_size: int = 5,
         hidden_layer_sizes: Sequence[int] | int = (256,),
         *,
@@ -276,7 +276,7 @@ class ConvNetClassifier(BaseKerasClassifier):
         alpha: float = 0.0001,
         batch_size: int | str = "auto",
         learning_rate_init: float = 0.001,
-        max_iter: int = 30,
+        max_iter: int = 34,
         shuffle: bool = True,
         random_state=None,
         tol: float = 1e-4,
