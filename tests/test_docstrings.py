@@ -1,12 +1,19 @@
-"""The estimators' docstrings say the same thing of the same parameter."""
+"""The estimators' docstrings say the same thing of the same parameter, and
+the defaults their signatures have."""
 
+import ast
 import collections
+import inspect
 
+import pytest
 from numpydoc import docscrape
 
 from skdigits import (
     ConvNetClassifier,
+    DigitNormalizer,
+    FieldReader,
     KerasClassifier,
+    PixelScaler,
     ReluSoftmaxClassifier,
     SigmoidNetClassifier,
 )
@@ -70,3 +77,26 @@ def test_every_own_wording_is_still_needed():
     by_parameter = descriptions()
     for name in OWN_WORDING:
         assert len(set(by_parameter[name].values())) > 1, name
+
+
+def documented_defaults(estimator) -> dict:
+    """Each parameter's ``default=...`` in the docstring, as a Python value."""
+    return {
+        parameter.name: ast.literal_eval(text.strip())
+        for parameter in docscrape.ClassDoc(estimator)["Parameters"]
+        for _, found, text in [parameter.type.partition("default=")]
+        if found
+    }
+
+
+@pytest.mark.parametrize(
+    "estimator",
+    [*ESTIMATORS, FieldReader, DigitNormalizer, PixelScaler],
+    ids=lambda e: e.__name__,
+)
+def test_documented_defaults_are_the_signatures(estimator):
+    signature = inspect.signature(estimator.__init__).parameters
+    documented = documented_defaults(estimator)
+    assert documented, "no default documented"
+    for name, default in documented.items():
+        assert default == signature[name].default, name
