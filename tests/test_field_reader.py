@@ -512,16 +512,13 @@ def test_the_shipped_reader_reads_fields_of_mnist_test_digits(mnist_home):
     assert all(r.rejected for r in reader.read([blank, noise]))
 
 
-def test_the_shipped_reader_reads_other_writers_touching_digits():
+def test_the_shipped_reader_reads_other_writers_touching_digits(digits):
     # load_digits' writers, whose digits the reader never saw (it saw MNIST
     # digits coarsened alike): 3-5 touching digits, read at 63% of 1,000
     # fields (benchmarks/README.md); the floor is three standard deviations
     # of 100 fields' share below.
-    from sklearn.datasets import load_digits
-
     from skdigits.field_reader import default_reader
 
-    digits = load_digits()
     fields, texts = make_digit_fields(
         digits.images / 16,
         digits.target,
