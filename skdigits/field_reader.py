@@ -17,25 +17,20 @@ fitted.
 """
 
 import itertools
-import json
-import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from numbers import Integral, Real
-from pathlib import Path
 from typing import ClassVar
 
 import numpy as np
 from scipy import ndimage
 from sklearn.base import _fit_context
-from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
-from skdigits._atomic_write import atomic_write
 from skdigits._digit_normalization import check_image
-from skdigits._jax_runtime.keras import import_jax, import_keras
+from skdigits._jax_runtime.keras import import_keras
 from skdigits.formats import FieldFormat
 from skdigits.neural_network import _targets as targets
 from skdigits.neural_network._base import BaseKerasClassifier
@@ -48,12 +43,11 @@ from skdigits.neural_network._ctc import (
     text_log_likelihood,
 )
 from skdigits.neural_network._docstrings import fill_shared_parameters
-from skdigits.neural_network._fit_record import FitRecord
 from skdigits.neural_network._frame_predictor import FramePredictor
 from skdigits.neural_network._keras_network import KerasNetwork
-from skdigits.neural_network._stopping import make_stopping_rule
-from skdigits.neural_network._training import TrainingState
 from skdigits.neural_network._validation import positive_integers
+from skdigits.neural_network._weights_file import check_weight_shapes
+from skdigits.weights import load_weights, save_weights, shipped_model
 
 __all__ = [
     "FieldReader",
@@ -533,52 +527,6 @@ class FieldReader(BaseKerasClassifier):
             classes=list(self.alphabet),
         )
 
-    def _fit_transaction(self, X, y, sample_weight, incremental, classes):
-        if "_weights" in self.__dict__ and (incremental or self.warm_start):
-            self._restore_engine_state()
-        super()._fit_transaction(X, y, sample_weight, incremental, classes)
-
-    def _restore_engine_state(self) -> None:
-        """Make a reader loaded from weights (`load_reader`) one the engine
-        can continue: its network built with Keras, holding the weights, and
-        a fresh optimizer state. The fit that follows undoes it if it fails."""
-        meta = {
-            "n_features_in_": self.n_features_in_,
-            "n_classes_": len(self.classes_),
-            "classes_": self.classes_,
-            "n_outputs_": self.n_outputs_,
-            "target_type_": "sequence",
-        }
-        rng = check_random_state(self.random_state)
-        seed = int(rng.randint(np.iinfo(np.int32).max))
-        import_jax()
-        network = self._make_network(meta, False, seed)
-        model = network.build_model(import_keras())
-        weights = self.__dict__.pop("_weights")
-        trainable = [weights[v.path] for v in model.trainable_variables]
-        non_trainable = [
-            weights.get(v.path, np.asarray(v.value))
-            for v in model.non_trainable_variables
-        ]
-        stopping = make_stopping_rule(
-            early_stopping=self.early_stopping,
-            tol=self.tol,
-            n_iter_no_change=self.n_iter_no_change,
-            counts=True,
-        )
-        self.__dict__.update(
-            {
-                "_record": FitRecord(
-                    state=TrainingState(trainable, non_trainable, []),
-                    stopping=stopping,
-                ),
-                "_fitted_network": network,
-                "_fitted_optimizer_key": None,
-                "_random_state": rng,
-                "_seed": seed,
-            }
-        )
-
     def _canvas(self, X) -> np.ndarray:
         return field_canvas(X, int(self.height), int(self.width))
 
@@ -645,6 +593,48 @@ class FieldReader(BaseKerasClassifier):
 
     def _augmentation(self, n_features):
         return None
+
+    # Weights files: the network's parameters, and its frames in numpy.
+    _saved_params = (
+        "alphabet",
+        "height",
+        "width",
+        "filters",
+        "context",
+        "dropout",
+        "reject_threshold",
+    )
+
+    def _saved_attributes(self) -> dict:
+        return {"epsilon": NORM_EPSILON}
+
+    def _numpy_predictor(self, saved, path):
+        filters = positive_integers(self.filters, "filters", allow_empty=False)
+        n_symbols, context = len(self.alphabet) + 1, int(self.context)
+        expected = {"scores/kernel": (context, n_symbols), "scores/bias": (n_symbols,)}
+        previous = 1
+        for i, n_filters in enumerate(filters, start=1):
+            expected[f"conv_{i}/kernel"] = (3, 3, previous, n_filters)
+            for name in ("gamma", "beta", "moving_mean", "moving_variance"):
+                expected[f"norm_{i}/{name}"] = (n_filters,)
+            previous = n_filters
+        rows = int(self.height)
+        for _ in filters:
+            rows //= 2 if rows >= 2 else 1
+        expected["frames/kernel"] = (rows * filters[-1], context)
+        expected["frames/bias"] = (context,)
+        expected["context/kernel"] = (CONTEXT_FRAMES, context, context)
+        expected["context/bias"] = (context,)
+        check_weight_shapes(saved.weights, expected, path)
+        return FramePredictor(
+            saved.weights,
+            {
+                "height": int(self.height),
+                "width": int(self.width),
+                "n_convolutions": len(filters),
+                "epsilon": float(saved.attributes["epsilon"]),
+            },
+        )
 
     # Prediction --------------------------------------------------------------
 
@@ -899,20 +889,6 @@ def _read_batch(paths, reader, *, format, box, reject_threshold) -> list[FieldRe
 
 # Saved readers ----------------------------------------------------------------
 
-# The version of the weights file's layout, which `load_reader` checks.
-WEIGHTS_FORMAT = 1
-# The layers whose variables a weights file holds (`field_network`'s names).
-_SAVED_LAYERS = ("conv_", "norm_", "frames", "context", "scores")
-# The parameters that fix the network a weights file holds.
-_SAVED_PARAMS = ("alphabet", "height", "width", "filters", "context", "dropout")
-
-
-# The reader shipped with skdigits (`default_reader`), and its SHA-256.
-DEFAULT_READER_PATH = Path(__file__).parent / "_shipped" / "field_reader.npz"
-DEFAULT_READER_SHA256 = (
-    "e9b32cc1e02275484ee43de1871fbc80d67d2ac190f1fe3ace8d6fac50961ead"
-)
-
 
 def default_reader() -> FieldReader:
     """The reader shipped with skdigits, ready to read without training.
@@ -921,36 +897,23 @@ def default_reader() -> FieldReader:
     `skdigits.datasets.make_digit_fields` by ``benchmarks/train_field_reader.py``;
     ``benchmarks/README.md`` has the command, the file's SHA-256 and how well
     it reads fields of MNIST's test digits. Its file is checked against the
-    recorded SHA-256 before it is read.
+    recorded SHA-256 before it is read (`skdigits.weights.shipped_model`).
 
     Returns
     -------
     reader : FieldReader
         The fitted reader, reading without Keras or JAX.
     """
-    if DEFAULT_READER_SHA256 is None or not DEFAULT_READER_PATH.is_file():
-        raise ValueError(
-            "This skdigits ships no trained field reader: train one "
-            "(benchmarks/train_field_reader.py) and pass its weights file."
-        )
-    import hashlib
-
-    digest = hashlib.sha256(DEFAULT_READER_PATH.read_bytes()).hexdigest()
-    if digest != DEFAULT_READER_SHA256:
-        raise ValueError(
-            f"{DEFAULT_READER_PATH} is not the file skdigits shipped (its SHA-256 is "
-            f"{digest}); reinstall skdigits."
-        )
-    return load_reader(DEFAULT_READER_PATH)
+    return shipped_model("field_reader")
 
 
 def save_reader(reader: FieldReader, path) -> None:
     """Write a fitted reader's weights to ``path``: an ``.npz`` file, no pickle.
 
-    The file holds the network's weights by their Keras names and the
-    parameters that fix it; `load_reader` reads it into a reader that reads
-    fields without Keras or JAX. It is written to a temporary file, read
-    back and checked, then renamed: an interrupted save leaves no file.
+    `skdigits.weights.save_weights` for a reader: `load_reader` reads the
+    file into a reader that reads fields without Keras or JAX. It is
+    written to a temporary file, read back and checked, then renamed: an
+    interrupted save leaves no file.
 
     Parameters
     ----------
@@ -960,44 +923,9 @@ def save_reader(reader: FieldReader, path) -> None:
     path : str or path-like
         The file to write (``.npz``).
     """
-    check_is_fitted(reader)
-    if "_record" not in reader.__dict__:
-        raise ValueError(
-            "This reader was loaded from weights: save the file it came from."
-        )
-    model = reader.model_
-    weights = {
-        v.path: np.asarray(v.value, np.float32)
-        for v in model.weights
-        if v.path.startswith(_SAVED_LAYERS)
-    }
-    params = reader.get_params()
-    meta = {
-        "format": WEIGHTS_FORMAT,
-        "params": {
-            **{name: params[name] for name in _SAVED_PARAMS},
-            "filters": positive_integers(
-                params["filters"], "filters", allow_empty=False
-            ),
-            "reject_threshold": float(params["reject_threshold"]),
-        },
-        "epsilon": NORM_EPSILON,
-    }
-    arrays = {"meta": np.array(json.dumps(meta, sort_keys=True))}
-    arrays.update({f"weights/{name}": value for name, value in weights.items()})
-    canvas = np.random.default_rng(0).random((2, reader.n_features_in_), np.float32)
-    expected = reader._validated_log_proba(canvas)
-
-    def verify(temporary: str) -> None:
-        computed = load_reader(temporary)._predictor.log_proba(canvas)
-        if not np.allclose(computed, expected, atol=1e-4):
-            raise RuntimeError(
-                "The saved weights do not compute the reader's frames; please "
-                "report it to skdigits."
-            )
-
-    with atomic_write(Path(path), verify=verify) as file:
-        np.savez(file, **arrays)
+    if not isinstance(reader, FieldReader):
+        raise TypeError(f"reader must be a FieldReader, got {type(reader).__name__}.")
+    save_weights(reader, path)
 
 
 def load_reader(path) -> FieldReader:
@@ -1017,75 +945,10 @@ def load_reader(path) -> FieldReader:
     reader : FieldReader
         The fitted reader.
     """
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            meta = json.loads(str(data["meta"]))
-            weights = {
-                name.removeprefix("weights/"): data[name]
-                for name in data.files
-                if name.startswith("weights/")
-            }
-    except (
-        OSError,
-        ValueError,
-        KeyError,
-        zipfile.BadZipFile,
-        json.JSONDecodeError,
-    ) as error:
-        if isinstance(error, FileNotFoundError):
-            raise
+    reader = load_weights(path)
+    if not isinstance(reader, FieldReader):
         raise ValueError(
-            f"{path} is not a field reader's weights file (save_reader's): {error}"
-        ) from None
-    if meta.get("format") != WEIGHTS_FORMAT:
-        raise ValueError(
-            f"{path} holds weights in layout {meta.get('format')!r}; this skdigits "
-            f"reads layout {WEIGHTS_FORMAT}."
+            f"{path} holds the weights of a {type(reader).__name__}, not of a "
+            "field reader: load it with skdigits.weights.load_weights."
         )
-    params = meta["params"]
-    reader = FieldReader(**params)
-    architecture = {
-        "height": int(params["height"]),
-        "width": int(params["width"]),
-        "n_convolutions": len(params["filters"]),
-        "epsilon": float(meta["epsilon"]),
-    }
-    _check_weights(weights, params, path)
-    reader.__dict__.update(
-        {
-            "classes_": np.array(list(params["alphabet"])),
-            "n_outputs_": len(params["alphabet"]) + 1,
-            "n_features_in_": architecture["height"] * architecture["width"],
-            "out_activation_": "softmax",
-            "_predictor": FramePredictor(weights, architecture),
-            "_weights": weights,
-        }
-    )
     return reader
-
-
-def _check_weights(weights: dict, params: dict, path) -> None:
-    """Raise a ValueError naming a missing or misshapen weight of ``path``."""
-    n_symbols = len(params["alphabet"]) + 1
-    context = int(params["context"])
-    expected = {"scores/kernel": (context, n_symbols), "scores/bias": (n_symbols,)}
-    previous = 1
-    for i, n_filters in enumerate(params["filters"], start=1):
-        expected[f"conv_{i}/kernel"] = (3, 3, previous, n_filters)
-        for name in ("gamma", "beta", "moving_mean", "moving_variance"):
-            expected[f"norm_{i}/{name}"] = (n_filters,)
-        previous = n_filters
-    expected["context/kernel"] = (CONTEXT_FRAMES, context, context)
-    expected["context/bias"] = (context,)
-    expected["frames/bias"] = (context,)
-    for name, shape in expected.items():
-        if name not in weights or weights[name].shape != shape:
-            found = weights[name].shape if name in weights else "nothing"
-            raise ValueError(
-                f"{path} is damaged or does not match its parameters: {name} should "
-                f"have shape {shape}, found {found}."
-            )
-    if "frames/kernel" not in weights or weights["frames/kernel"].shape[1] != context:
-        raise ValueError(f"{path} is damaged: frames/kernel is missing or misshapen.")
-    if not all(np.isfinite(w).all() for w in weights.values()):
-        raise ValueError(f"{path} is damaged: it holds non-finite weights.")

@@ -96,3 +96,39 @@ def fit_models(
             },
         }
     return fitted, metrics
+
+
+# The rejection threshold of a default model is the one that brings its
+# error on the MNIST test set down to this (LeCun et al.'s operating point).
+TARGET_ERROR = 0.005
+
+
+def fit_default_model(name: str, X_train, y_train, X_test, y_test) -> dict:
+    """Fit the named model at its defaults (``random_state=0``) and measure it.
+
+    What the drawing page's default models and skdigits' shipped
+    ConvNetClassifier (``benchmarks/train_convnet.py``) are: `fit_models`
+    for one name, with the accuracy on the test data and the probability
+    below which a digit is rejected for `TARGET_ERROR` of error on them.
+
+    Returns
+    -------
+    fitted : dict
+        ``estimator`` (the fitted pipeline), ``accuracy`` and
+        ``reject_threshold``.
+    """
+    from skdigits.metrics import threshold_at_error
+
+    fitted, metrics = fit_models([name], X_train, y_train, X_test, y_test)
+    ((class_name, estimator),) = fitted.items()
+    threshold = threshold_at_error(
+        y_test,
+        estimator.predict_proba(X_test),
+        TARGET_ERROR,
+        labels=estimator.classes_,
+    )
+    return {
+        "estimator": estimator,
+        "accuracy": metrics[class_name]["accuracy"],
+        "reject_threshold": threshold,
+    }

@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from skdigits.neural_network._inference import DensePredictor
 from skdigits.neural_network._keras_network import _PASS_THROUGH_LAYERS
 from skdigits.reading import infer_pixel_max
 
@@ -158,7 +159,7 @@ def register_converters() -> None:
     def classifier_shapes(operator):
         estimator = operator.raw_operator
         calculate_linear_classifier_output_shapes(operator)
-        if estimator._fitted_network.output == "sigmoid":  # multilabel indicators
+        if estimator._predictor.output == "sigmoid":  # multilabel indicators
             from skl2onnx.common.data_types import Int64TensorType
 
             n_rows = operator.inputs[0].get_first_dimension()
@@ -511,9 +512,9 @@ def _convert_classifier(scope, operator, container):
     from onnx import TensorProto
 
     estimator = operator.raw_operator
-    network = estimator._fitted_network
     predictor = estimator._predictor
-    dense = hasattr(predictor, "weights")
+    output = predictor.output
+    dense = isinstance(predictor, DensePredictor)
     dtype = _input_dtype(operator) if dense else np.float32
     graph = _Graph(scope, container, dtype)
     x = graph.node("Cast", [operator.inputs[0].full_name], to=graph.proto_dtype)
@@ -521,11 +522,11 @@ def _convert_classifier(scope, operator, container):
         logits = _dense_logits(graph, predictor.weights[np.dtype(dtype).name], x)
     else:
         logits = _keras_logits(graph, estimator, x)
-    proba = _probabilities(graph, logits, network.output)
+    proba = _probabilities(graph, logits, output)
     if graph.dtype != _input_dtype(operator):  # a float32 network, float64 input
         proba = graph.node("Cast", [proba], to=TensorProto.DOUBLE)
     graph.node("Identity", [proba], operator.outputs[1].full_name)
-    if network.output == "sigmoid":
+    if output == "sigmoid":
         above = graph.node("Greater", [proba, graph.constant(0.5, "half")])
         graph.node("Cast", [above], operator.outputs[0].full_name, to=TensorProto.INT64)
         return

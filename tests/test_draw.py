@@ -313,7 +313,7 @@ def test_the_default_model_path_follows_xdg_cache_home(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     path = _models.default_model_path()
     assert path.parent == tmp_path / "skdigits" / "models"
-    assert _models.default_model_path("convnet") != path
+    assert _models.default_model_path("sigmoid") != path
 
 
 def test_a_named_model_is_trained_once_and_cached_apart(
@@ -326,12 +326,12 @@ def test_a_named_model_is_trained_once_and_cached_apart(
         "_train_default",
         lambda *args: trained.append(args) or served_dict(bar_model),
     )
-    convnet = default_model("convnet")
-    assert trained == [("convnet", None)]
-    assert convnet.description.startswith("default ConvNetClassifier (97.00%")
-    default_model("convnet")
+    sigmoid = default_model("sigmoid")
+    assert trained == [("sigmoid", None)]
+    assert sigmoid.description.startswith("default SigmoidNetClassifier (97.00%")
+    default_model("sigmoid")
     default_model()
-    assert trained == [("convnet", None), ("relu", None)]
+    assert trained == [("sigmoid", None), ("relu", None)]
     assert len(list((tmp_path / "skdigits" / "models").iterdir())) == 2
     with pytest.raises(ValueError, match="model must be one of sigmoid, relu, convnet"):
         default_model("lenet")
@@ -424,13 +424,14 @@ def test_the_command_serves_a_model_and_stops_on_ctrl_c(
 def test_the_command_reads_whole_fields_with_a_field_reader(
     tmp_path, bar_model, field_reader
 ):
-    from skdigits.field_reader import DEFAULT_READER_PATH, default_reader
+    from skdigits.field_reader import default_reader
+    from skdigits.weights import SHIPPED_MODELS
 
     path = tmp_path / "model.pkl"
     path.write_bytes(pickle.dumps(bar_model))
     if field_reader == "file":  # a reader saved by save_reader, at a path
         field_reader = str(tmp_path / "reader.npz")
-        shutil.copyfile(DEFAULT_READER_PATH, field_reader)
+        shutil.copyfile(SHIPPED_MODELS["field_reader"].path, field_reader)
     process = draw_command(
         "--model", str(path), "--port", "0", "--field-reader", field_reader
     )

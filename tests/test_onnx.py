@@ -492,3 +492,22 @@ def test_nocl_gives_the_classes_indices_as_labels(split):
     labels, proba = session.run(None, {"X": X_test})
     assert labels.dtype == np.int64
     assert_same_answers(model, X_test, model.classes_[labels], proba)
+
+
+def test_a_convnet_loaded_from_weights_exports(tmp_path, split):
+    # A loaded convnet predicts in numpy; its export builds the Keras network
+    # from the weights file.
+    from skdigits.weights import load_weights, save_weights
+
+    X_train, X_test, y_train, _ = split
+    model = ConvNetClassifier(
+        filters=(4, 8),
+        kernel_size=3,
+        hidden_layer_sizes=(16,),
+        max_iter=2,
+        random_state=0,
+    ).fit(X_train / 16, y_train)
+    save_weights(model, tmp_path / "convnet.npz")
+    loaded = load_weights(tmp_path / "convnet.npz")
+    labels, proba = run(loaded, X_test / 16)
+    assert_same_answers(loaded, X_test / 16, labels, proba)

@@ -4,9 +4,10 @@ A user's model is a fitted classifier saved with pickle/joblib, or with
 skops (``.skops``: loaded without running arbitrary code; types outside
 scikit-learn and skdigits must be trusted by name). Otherwise one of
 skdigits' models, by its name in `MODEL_NAMES` (by default "relu",
-``PixelScaler() -> ReluSoftmaxClassifier()``), is trained at its defaults on
-MNIST's 60,000 training images once, then loaded from the user's cache
-folder.
+``PixelScaler() -> ReluSoftmaxClassifier()``): the convnet, which skdigits
+ships trained, is loaded from its weights file; the others are trained at
+their defaults on MNIST's 60,000 training images once, then loaded from the
+user's cache folder.
 """
 
 import math
@@ -21,15 +22,13 @@ from sklearn.utils.validation import check_is_fitted
 
 import skdigits
 from skdigits._atomic_write import atomic_write
+from skdigits._shipped import SHIPPED_MODELS
 from skdigits._user_cache import user_cache_dir
 from skdigits.model_fitting import MODEL_NAMES
 from skdigits.reading import infer_pixel_max
 
 __all__ = ["ServedModel", "default_model", "default_model_path", "load_model"]
 
-# The rejection threshold of the default model: the one that brings its error
-# on the MNIST test set down to this (LeCun et al.'s operating point).
-TARGET_ERROR = 0.005
 # For a user's model, whose error-reject curve is unknown.
 DEFAULT_REJECT_THRESHOLD = 0.9
 
@@ -223,9 +222,12 @@ def default_model(
     path=None,
     reject_threshold: float | None = None,
 ) -> ServedModel:
-    """One of skdigits' models: loaded from the cache, or trained and cached.
+    """One of skdigits' models: shipped with it, or trained once and cached.
 
-    Training fits ``PixelScaler() -> estimator(random_state=0)``, the
+    The models skdigits ships trained ("convnet", `skdigits.weights.shipped_model`)
+    are loaded from its files, with the figures their training script
+    measured. The others are loaded from the cache, or trained and cached:
+    training fits ``PixelScaler() -> estimator(random_state=0)``, the
     estimator at its defaults, on the 60,000 MNIST training images, printing
     its progress, and measures on the 10,000 test images its accuracy and
     the probability threshold that brings its error down to 0.5%. A cache
@@ -241,7 +243,8 @@ def default_model(
         MNIST's cache folder (see `skdigits.datasets.fetch_mnist`).
 
     path : str or path-like, default=None
-        The cache file; None means `default_model_path`.
+        The cache file of a model that is not shipped; None means
+        `default_model_path`.
 
     reject_threshold : float, default=None
         Overrides the measured threshold.
@@ -251,11 +254,14 @@ def default_model(
     model : ServedModel
     """
     _check_model_name(model)
-    path = default_model_path(model) if path is None else Path(path)
-    saved = _read_cached(path)
-    if saved is None:
-        saved = _train_default(model, data_home)
-        _write_cached(saved, path)
+    if model in SHIPPED_MODELS:
+        saved = _shipped_default(model)
+    else:
+        path = default_model_path(model) if path is None else Path(path)
+        saved = _read_cached(path)
+        if saved is None:
+            saved = _train_default(model, data_home)
+            _write_cached(saved, path)
     accuracy, threshold = saved["accuracy"], saved["reject_threshold"]
     return ServedModel(
         estimator=saved["estimator"],
@@ -285,10 +291,26 @@ def _read_cached(path: Path) -> dict | None:
     return saved
 
 
+def _shipped_default(model: str) -> dict:
+    """The model skdigits ships trained, with the figures its script measured."""
+    import numpy as np
+    from sklearn.pipeline import make_pipeline
+
+    from skdigits.preprocessing import PixelScaler
+    from skdigits.weights import shipped_model
+
+    figures = SHIPPED_MODELS[model].figures
+    scaler = PixelScaler().fit(np.zeros((1, 784), np.uint8))
+    return {
+        "estimator": make_pipeline(scaler, shipped_model(model)),
+        "accuracy": figures["accuracy"],
+        "reject_threshold": figures["reject_threshold"],
+    }
+
+
 def _train_default(model: str, data_home) -> dict:
     from skdigits.datasets import fetch_mnist
-    from skdigits.metrics import threshold_at_error
-    from skdigits.model_fitting import fit_models
+    from skdigits.model_fitting import fit_default_model
 
     X_train, y_train = fetch_mnist(data_home=data_home, return_X_y=True)
     X_test, y_test = fetch_mnist(data_home=data_home, subset="test", return_X_y=True)
@@ -297,20 +319,7 @@ def _train_default(model: str, data_home) -> dict:
         "(once; it is cached for the next time).",
         flush=True,
     )
-    fitted, metrics = fit_models([model], X_train, y_train, X_test, y_test)
-    (name,) = fitted
-    estimator = fitted[name]
-    threshold = threshold_at_error(
-        y_test,
-        estimator.predict_proba(X_test),
-        TARGET_ERROR,
-        labels=estimator.classes_,
-    )
-    return {
-        "estimator": estimator,
-        "accuracy": metrics[name]["accuracy"],
-        "reject_threshold": threshold,
-    }
+    return fit_default_model(model, X_train, y_train, X_test, y_test)
 
 
 def _write_cached(saved: dict, path: Path) -> None:

@@ -53,6 +53,7 @@ from skdigits.neural_network._outputs import OUT_ACTIVATIONS, predicted_labels
 from skdigits.neural_network._schedules import make_schedule
 from skdigits.neural_network._stopping import make_stopping_rule
 from skdigits.neural_network._training import Trainer, TrainingState, get_trainer
+from skdigits.neural_network._weights_file import SavedNetwork, variable_names
 
 _MAX_SEED = np.iinfo(np.int32).max
 
@@ -263,6 +264,8 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
         return self
 
     def _fit_transaction(self, X, y, sample_weight, incremental, classes):
+        if "_loaded" in self.__dict__ and (incremental or self.warm_start):
+            self._restore_engine_state()
         fitted = hasattr(self, "_fitted_network")
         continuing = fitted and (incremental or self.warm_start)
         X, y = validate_data(
@@ -672,9 +675,7 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
             The predicted classes, or, for multilabel targets, the indicator
             matrix of the labels whose probability exceeds 0.5.
         """
-        labels = predicted_labels(
-            self._validated_log_proba(X), self._fitted_network.output
-        )
+        labels = predicted_labels(self._validated_log_proba(X), self._predictor.output)
         return labels if labels.ndim == 2 else self.classes_[labels]
 
     # The Keras model -----------------------------------------------------------
@@ -688,6 +689,8 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
         """
         model = self.__dict__.get("_model")
         if model is None:
+            if "_loaded" in self.__dict__:
+                self._restore_engine_state()
             if "_record" not in self.__dict__:
                 raise AttributeError(
                     f"{type(self).__name__!r} object has no attribute 'model_'"
@@ -698,6 +701,129 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
                 model = network.build_model(keras, self._record.state)
             self._model = model
         return model
+
+    # Weights files -----------------------------------------------------------
+
+    # The parameters that fix the network, which a weights file records
+    # (`skdigits.weights.save_weights`); none: the class saves no weights.
+    _saved_params: ClassVar[tuple[str, ...]] = ()
+
+    def _numpy_predictor(self, saved: SavedNetwork, path):
+        """The numpy predictor of a weights file's network (see `SavesWeights`)."""
+        raise NotImplementedError
+
+    def _saved_network(self) -> SavedNetwork:
+        """What `skdigits.weights.save_weights` writes of this fitted estimator."""
+        check_is_fitted(self)
+        if not self._saved_params:
+            raise TypeError(
+                f"{type(self).__name__} has no weights file: pickle it (or joblib)."
+            )
+        loaded = self.__dict__.get("_loaded")
+        if loaded is not None:
+            weights, target_type = loaded.weights, loaded.attributes["target_type"]
+        else:
+            model = self.model_
+            names = variable_names(model)
+            weights = {
+                names[id(v)]: np.asarray(v.value, np.float32)
+                for v in model.weights
+                if id(v) in names
+            }
+            target_type = self._fitted_network.meta["target_type_"]
+        params = self.get_params()
+        return SavedNetwork(
+            estimator=type(self).__name__,
+            params={name: _json_value(params[name]) for name in self._saved_params},
+            attributes={
+                "n_features_in_": int(self.n_features_in_),
+                "n_outputs_": int(self.n_outputs_),
+                "output": self._predictor.output,
+                "target_type": target_type,
+                **self._saved_attributes(),
+            },
+            classes=np.asarray(self.classes_),
+            weights=weights,
+        )
+
+    def _saved_attributes(self) -> dict:
+        """What a class adds to a weights file's attributes (JSON values)."""
+        return {}
+
+    @classmethod
+    def _from_saved_network(cls, saved: SavedNetwork, path):
+        """A fitted estimator of a weights file, predicting in numpy."""
+        params = {
+            name: tuple(value) if isinstance(value, list) else value
+            for name, value in saved.params.items()
+        }
+        estimator = cls(**params)
+        predictor = estimator._numpy_predictor(saved, path)
+        estimator.__dict__.update(
+            {
+                "classes_": saved.classes,
+                "n_outputs_": int(saved.attributes["n_outputs_"]),
+                "n_features_in_": int(saved.attributes["n_features_in_"]),
+                "out_activation_": OUT_ACTIVATIONS[predictor.output],
+                "_predictor": predictor,
+                "_loaded": saved,
+            }
+        )
+        return estimator
+
+    def _restore_engine_state(self) -> None:
+        """Make an estimator loaded from a weights file one the engine can
+        continue: its network built with Keras, holding the weights, and a
+        fresh optimizer state. A fit that follows undoes it if it fails."""
+        saved = self.__dict__["_loaded"]
+        target_type = saved.attributes["target_type"]
+        meta = {
+            "n_features_in_": self.n_features_in_,
+            "n_classes_": len(self.classes_),
+            "classes_": self.classes_,
+            "n_outputs_": self.n_outputs_,
+            "target_type_": target_type,
+        }
+        rng = check_random_state(self.random_state)
+        seed = int(rng.randint(_MAX_SEED))
+        import_jax()
+        network = self._make_network(meta, target_type == "multilabel-indicator", seed)
+        model = network.build_model(import_keras())
+        names = variable_names(model)
+        missing = [
+            names.get(id(v), v.path)
+            for v in model.trainable_variables
+            if names.get(id(v)) not in saved.weights
+        ]
+        if missing:
+            raise ValueError(
+                f"The weights file lacks the network's {', '.join(missing)}: it "
+                "was not written by this version of skdigits."
+            )
+        trainable = [saved.weights[names[id(v)]] for v in model.trainable_variables]
+        non_trainable = [
+            saved.weights.get(names.get(id(v)), np.asarray(v.value))
+            for v in model.non_trainable_variables
+        ]
+        stopping = make_stopping_rule(
+            early_stopping=self.early_stopping,
+            tol=self.tol,
+            n_iter_no_change=self.n_iter_no_change,
+            counts=True,
+        )
+        del self.__dict__["_loaded"]
+        self.__dict__.update(
+            {
+                "_record": FitRecord(
+                    state=TrainingState(trainable, non_trainable, []),
+                    stopping=stopping,
+                ),
+                "_fitted_network": network,
+                "_fitted_optimizer_key": None,
+                "_random_state": rng,
+                "_seed": seed,
+            }
+        )
 
     # Persistence -------------------------------------------------------------
 
@@ -728,6 +854,15 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
         tags.input_tags.allow_nan = False
         tags.classifier_tags.multi_label = True
         return tags
+
+
+def _json_value(value):
+    """A parameter's value as JSON holds it: sequences as lists of numbers."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, list | tuple | np.ndarray):
+        return [_json_value(v) for v in value]
+    return value
 
 
 def _hashable(value):

@@ -10,9 +10,11 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from skdigits._images import infer_image_shape
 from skdigits._jax_runtime.keras import import_keras
 from skdigits.neural_network._base import BaseKerasClassifier
+from skdigits.neural_network._conv_predictor import ConvNetPredictor
 from skdigits.neural_network._docstrings import fill_shared_parameters
 from skdigits.neural_network._keras_network import KerasNetwork
 from skdigits.neural_network._validation import positive_integers
+from skdigits.neural_network._weights_file import check_weight_shapes
 
 # The images the default augmentation is for: MNIST's, as DigitNormalizer
 # gives them.
@@ -35,7 +37,9 @@ def convnet(
     ``filters[i]`` kernels of ``kernel_size`` squared, a stride of
     ``strides[i]`` ("same" padding: a stride of 2 halves the image, in place
     of a pooling layer, as in Simard et al., 2003) and ReLU units; the dense
-    ReLU layers that follow each have dropout after them.
+    ReLU layers that follow each have dropout after them. The layers with
+    weights are named (``conv_1``..., ``hidden_1``..., ``scores``): a
+    weights file (`skdigits.weights.save_weights`) holds them by name.
     """
     keras = import_keras()
     layers = keras.layers
@@ -44,7 +48,7 @@ def convnet(
         keras.Input((meta["n_features_in_"],)),
         layers.Reshape((*image_shape, 1)),
     ]
-    for n_filters, stride in zip(filters, strides, strict=True):
+    for i, (n_filters, stride) in enumerate(zip(filters, strides, strict=True)):
         network.append(
             layers.Conv2D(
                 n_filters,
@@ -52,16 +56,19 @@ def convnet(
                 strides=stride,
                 padding="same",
                 activation="relu",
+                name=f"conv_{i + 1}",
             )
         )
     network.append(layers.Flatten())
-    for units in hidden_layer_sizes:
-        network.append(layers.Dense(units, activation="relu"))
+    for i, units in enumerate(hidden_layer_sizes):
+        network.append(layers.Dense(units, activation="relu", name=f"hidden_{i + 1}"))
         if dropout:
             network.append(layers.Dropout(dropout))
     network.append(
         layers.Dense(
-            meta["n_outputs_"], activation="sigmoid" if multilabel else "softmax"
+            meta["n_outputs_"],
+            activation="sigmoid" if multilabel else "softmax",
+            name="scores",
         )
     )
     return keras.Sequential(network, name="convnet")
@@ -358,4 +365,34 @@ class ConvNetClassifier(BaseKerasClassifier):
         params = self._network_params(meta["n_features_in_"])
         return KerasNetwork.build(
             import_keras(), convnet, params, meta, seed, multilabel
+        )
+
+    # Weights files: the network's parameters, and its forward pass in numpy.
+    _saved_params = (
+        "filters",
+        "kernel_size",
+        "hidden_layer_sizes",
+        "strides",
+        "dropout",
+        "image_shape",
+    )
+
+    def _numpy_predictor(self, saved, path):
+        n_features = int(saved.attributes["n_features_in_"])
+        params = self._network_params(n_features)
+        check_weight_shapes(
+            saved.weights,
+            ConvNetPredictor.weight_shapes(
+                params, n_features, int(saved.attributes["n_outputs_"])
+            ),
+            path,
+        )
+        return ConvNetPredictor(
+            saved.weights,
+            {
+                "image_shape": params["image_shape"],
+                "strides": params["strides"],
+                "n_hidden": len(params["hidden_layer_sizes"]),
+                "output": saved.attributes["output"],
+            },
         )

@@ -1,6 +1,7 @@
 """Prediction of a fitted network, without Keras.
 
-Two predictors, each with ``log_proba(X)`` for validated X (dense or CSR):
+Two predictors (`Predictor`), each with ``log_proba(X)`` for validated X
+(dense or CSR):
 
 - `DensePredictor`, for the dense networks (`_network.NetworkSpec`): numpy,
   no JAX either. The products run in float32, the network's precision (in
@@ -26,6 +27,7 @@ as a BLAS may sum a row differently by its place in a chunk.
 import hashlib
 import os
 import threading
+from typing import Protocol
 
 import numpy as np
 import scipy.sparse as sp
@@ -46,11 +48,29 @@ _blas_lock = threading.Lock()
 _blas = None
 
 
+class Predictor(Protocol):
+    """What predicts for a fitted estimator (its ``_predictor``).
+
+    ``output`` is the kind of the network's output (`_outputs.OUTPUTS`),
+    which says how its log-probabilities become predictions.
+    """
+
+    output: str
+
+    def log_proba(self, X) -> np.ndarray:
+        """The log-probabilities of validated X."""
+
+
 class DensePredictor:
     """The log-probabilities of a dense network's weights, in numpy."""
 
     def __init__(self, weights: dict):
         self.weights = weights
+
+    @property
+    def output(self) -> str:
+        """The output layer's kind: the activation of the last layer."""
+        return self.weights["float32"][-1][2]
 
     def log_proba(self, X) -> np.ndarray:
         """Class log-probabilities of validated X (dense or CSR), in X's dtype."""

@@ -62,7 +62,7 @@ class Network(Protocol):
         """The Keras model of the logits, which training differentiates."""
 
     def predictor(self, state: Any, trainer: Any) -> Any:
-        """What predicts with ``state``: an object with ``log_proba(X)``."""
+        """What predicts with ``state``: an `_inference.Predictor`."""
 
     def fitted_attributes(self, state: Any) -> dict:
         """The fitted attributes this network adds to the common ones."""
