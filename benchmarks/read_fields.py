@@ -5,9 +5,9 @@ written with MNIST's test digits, which no model here was trained on) are
 read by:
 
 - `skdigits.reading.read_digits`, which cuts a field into digits, with a
-  classifier of MNIST digits (``--model``: a default model by name, trained
-  on MNIST the first time and cached as ``python -m skdigits draw`` caches
-  it, or a saved model file);
+  classifier of MNIST digits (``--model``: a default model by name, as
+  ``python -m skdigits draw`` serves it: "convnet" the shipped one, the
+  others trained on MNIST the first time and cached; or a saved model file);
 - a `FieldReader` (``--field-reader``: a weights file of `save_reader`, or
   ``default`` for the shipped reader), without and with the kind's format
   (`FORMATS`); with the format, also the share of fields read wrong when
