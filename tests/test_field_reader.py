@@ -2,11 +2,10 @@
 
 import itertools
 import pickle
-import subprocess
-import sys
 
 import numpy as np
 import pytest
+from python_processes import printed_by_python
 from sklearn.base import clone
 from sklearn.datasets import load_digits
 
@@ -187,18 +186,6 @@ def test_a_pickled_reader_reads_the_same(fitted, fields):
     assert list(restored.predict(X)) == list(fitted.predict(X))
 
 
-def _printed_by_python(code: str, path) -> list[str]:
-    """The words ``code`` prints, run on ``path`` in a new Python process."""
-    out = subprocess.run(
-        [sys.executable, "-c", code, str(path)],
-        capture_output=True,
-        text=True,
-        timeout=240,
-    )
-    assert out.returncode == 0, out.stderr
-    return out.stdout.split()
-
-
 UNPICKLE = """
 import pickle, sys
 import numpy as np
@@ -213,7 +200,7 @@ def test_an_unpickled_reader_reads_without_keras(tmp_path, fitted, fields):
     path = tmp_path / "reader.pkl"
     readings = fitted.read(X[:3])
     path.write_bytes(pickle.dumps((fitted, X, list(fitted.predict(X)), readings)))
-    assert _printed_by_python(UNPICKLE, path) == ["False", "True"]
+    assert printed_by_python(UNPICKLE, path) == ["False", "True"]
 
 
 def test_fine_tuning_continues_the_fitted_reader(fitted, fields):
@@ -377,7 +364,7 @@ def test_saved_weights_read_as_the_reader_without_keras(tmp_path, fitted, fields
     )
     assert list(loaded.predict(X)) == list(fitted.predict(X))
     assert loaded.get_params()["alphabet"] == ALPHABET
-    assert _printed_by_python(LOAD_WITHOUT_KERAS, path) == ["False", "False"]
+    assert printed_by_python(LOAD_WITHOUT_KERAS, path) == ["False", "False"]
 
 
 LOAD_WITHOUT_KERAS = """
@@ -405,21 +392,7 @@ def test_a_loaded_reader_is_fine_tuned_from_its_weights(tmp_path, fitted, fields
     assert not np.array_equal(loaded._frame_log_proba(X), before)
 
 
-@pytest.mark.parametrize(
-    ("damage", "message"),
-    [
-        (lambda path: path.write_bytes(b"not a zip"), "not an .npz archive"),
-        (lambda path: path.write_bytes(path.read_bytes()[:300]), "weights"),
-    ],
-)
-def test_a_damaged_weights_file_is_named(tmp_path, fitted, damage, message):
-    path = tmp_path / "reader.npz"
-    save_reader(fitted, path)
-    damage(path)
-    with pytest.raises(ValueError, match=message):
-        load_reader(path)
-
-
+# A damaged file of any estimator: tests/test_weights.py.
 def test_a_weights_file_missing_a_layer_is_named(tmp_path, fitted):
     path = tmp_path / "reader.npz"
     save_reader(fitted, path)

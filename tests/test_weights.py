@@ -2,11 +2,10 @@
 and the models skdigits ships."""
 
 import dataclasses
-import subprocess
-import sys
 
 import numpy as np
 import pytest
+from python_processes import printed_by_python
 from sklearn.exceptions import NotFittedError
 
 from skdigits import ConvNetClassifier, ReluSoftmaxClassifier, weights
@@ -74,14 +73,7 @@ def test_a_weights_file_holds_no_pickle_and_loads_without_keras(tmp_path, fitted
     save_weights(fitted, path)
     with np.load(path, allow_pickle=False) as data:
         assert {"meta", "classes"} <= set(data.files)
-    out = subprocess.run(
-        [sys.executable, "-c", LOAD_WITHOUT_KERAS, str(path)],
-        capture_output=True,
-        text=True,
-        timeout=240,
-    )
-    assert out.returncode == 0, out.stderr
-    predicted, keras, jax = out.stdout.split()
+    predicted, keras, jax = printed_by_python(LOAD_WITHOUT_KERAS, path)
     assert predicted == str(fitted.predict(np.zeros((1, 64)))[0])
     assert (keras, jax) == ("False", "False")
 
