@@ -153,6 +153,24 @@ def test_a_damaged_weights_file_is_named(tmp_path, fitted, damage, message):
         load_weights(path)
 
 
+def test_a_file_declaring_huge_arrays_is_refused_unread(tmp_path, fitted):
+    # A header may claim any shape: 2**40 float32 values in a few bytes.
+    import zipfile
+
+    path = tmp_path / "convnet.npz"
+    save_weights(fitted, path)
+    header = np.lib.format.header_data_from_array_1_0(np.zeros(1, np.float32))
+    header["shape"] = (2**40,)
+    with (
+        zipfile.ZipFile(path, "a") as archive,
+        archive.open("weights/huge.npy", "w") as member,
+    ):
+        np.lib.format.write_array_header_1_0(member, header)
+        member.write(b"\0" * 16)
+    with pytest.raises(ValueError, match=r"declare 4,398,046,\d{3},\d{3} bytes"):
+        load_weights(path)
+
+
 def _rewrite(path, *, drop=None, scale=1.0, meta=None, params=None):
     import json
 

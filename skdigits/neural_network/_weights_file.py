@@ -19,6 +19,11 @@ import numpy as np
 
 from skdigits._atomic_write import atomic_write
 
+# A weights file whose arrays' headers declare more than this is refused
+# before any array is read: a header may claim any size, and the shipped
+# files are a few MB.
+MAX_WEIGHTS_BYTES = 2**30
+
 # The version of the layout, which `read_weights_file` checks. Layout 1 was
 # the field reader's alone (no class name, no classes: its alphabet).
 LAYOUT = 2
@@ -114,6 +119,12 @@ def read_weights_file(path) -> SavedNetwork:
             "not an .npz archive."
         )
     try:
+        declared = _declared_bytes(path)
+        if declared > MAX_WEIGHTS_BYTES:
+            raise ValueError(
+                f"its arrays declare {declared:,} bytes, more than a weights file "
+                f"holds ({MAX_WEIGHTS_BYTES:,})"
+            )
         with np.load(path, allow_pickle=False) as data:
             meta = json.loads(str(data["meta"]))
             weights = {
@@ -170,6 +181,25 @@ def read_weights_file(path) -> SavedNetwork:
         )
     except (KeyError, TypeError, ValueError) as error:
         raise ValueError(f"{path} is damaged: its description lacks {error}.") from None
+
+
+def _declared_bytes(path) -> int:
+    """The bytes the arrays of the ``.npz`` at ``path`` declare, from their
+    headers alone (a ValueError for a member that is no ``.npy`` array)."""
+    readers = {
+        (1, 0): np.lib.format.read_array_header_1_0,
+        (2, 0): np.lib.format.read_array_header_2_0,
+    }
+    total = 0
+    with zipfile.ZipFile(path) as archive:
+        for info in archive.infolist():
+            with archive.open(info) as member:
+                version = np.lib.format.read_magic(member)
+                if version not in readers:
+                    raise ValueError(f"{info.filename} is in .npy version {version}")
+                shape, _, dtype = readers[version](member)
+                total += int(np.prod(shape, dtype=object)) * dtype.itemsize
+    return total
 
 
 def check_weight_shapes(weights: dict, expected: dict, path) -> None:
