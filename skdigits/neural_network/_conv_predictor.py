@@ -21,7 +21,7 @@ CHUNK_ROWS = 256
 class ConvNetPredictor:
     """The log-probabilities of a `convnet`'s weights, in numpy.
 
-    ``weights`` maps the Keras variables' paths (``"conv_1/kernel"``,
+    ``weights`` maps ``layer/variable`` names (``"conv_1/kernel"``,
     ``"hidden_1/bias"``, ``"scores/kernel"``...) to their values;
     ``architecture`` holds `convnet`'s ``image_shape`` and ``strides``, the
     number of dense hidden layers ``n_hidden``, and the ``output``
@@ -34,7 +34,7 @@ class ConvNetPredictor:
         self.output = self.architecture["output"]
 
     @staticmethod
-    def weight_shapes(params: dict, n_features: int, n_outputs: int) -> dict:
+    def weight_shapes(params: dict, n_outputs: int) -> dict:
         """The shape of each weight of `convnet` with ``params`` (its own)."""
         shapes, channels = {}, 1
         rows, cols = params["image_shape"]

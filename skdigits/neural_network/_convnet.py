@@ -382,9 +382,7 @@ class ConvNetClassifier(BaseKerasClassifier):
         params = self._network_params(n_features)
         check_weight_shapes(
             saved.weights,
-            ConvNetPredictor.weight_shapes(
-                params, n_features, int(saved.attributes["n_outputs_"])
-            ),
+            ConvNetPredictor.weight_shapes(params, int(saved.attributes["n_outputs_"])),
             path,
         )
         return ConvNetPredictor(

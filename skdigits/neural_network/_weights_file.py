@@ -3,7 +3,7 @@
 One layout for every estimator that saves its weights
 (`skdigits.weights.save_weights`): the estimator's class name, the
 parameters that fix its network, the fitted attributes prediction needs,
-its classes, and the weights by their Keras variables' paths. Reading it
+its classes, and the weights by ``layer/variable`` name. Reading it
 runs no code from the file (``allow_pickle=False``), and every way it can be
 damaged is a ValueError naming the file.
 """
