@@ -12,7 +12,9 @@ read by:
   ``default`` for the shipped reader), without and with the kind's format
   (`FORMATS`); with the format, also the share of fields read wrong when
   the least probable 5% are rejected, and the share to reject for 0.5%
-  wrong;
+  wrong; its CTC loss of the true texts (to set against its training
+  loss); and how often it and ``read_digits`` read the same text, and how
+  often that text is right (two readers as a check on each other);
 - Tesseract 5 with a whitelist of digits and separators, where the
   ``tesseract`` command is installed (``apt-get install tesseract-ocr``;
   skipped with a message otherwise), on the first ``--tesseract-n`` fields
@@ -45,6 +47,7 @@ from skdigits.datasets import FIELD_KINDS, fetch_mnist, make_digit_fields
 from skdigits.draw import default_model, load_model
 from skdigits.field_reader import default_reader, load_reader
 from skdigits.model_fitting import MODEL_NAMES
+from skdigits.neural_network._ctc import encode_texts, text_losses
 from skdigits.preprocessing import NoInkError
 from skdigits.reading import read_digits
 
@@ -73,6 +76,25 @@ def error_and_rejection(correct, probability) -> tuple[float, float]:
     within = np.flatnonzero(errors <= 0.005)
     most_kept = int(within[-1]) + 1 if len(within) else 0
     return error_at_5, 1 - most_kept / len(wrong)
+
+
+def mean_loss(reader, fields, texts) -> float:
+    """The reader's CTC loss of the true texts, in the mean: its training
+    loss's measure (less the weights' penalty) on fields it never saw.
+    No public API gives a reader's loss; these are the functions its
+    training loss is checked against."""
+    frames = reader._frame_log_proba(fields)
+    targets = encode_texts(texts, "".join(reader.classes_))
+    return float(np.mean(text_losses(frames, targets)))
+
+
+def agreement(read, other, texts) -> tuple[float, float | None]:
+    """The share of fields two readers read alike, and the share of those
+    read exactly (None where they never agree)."""
+    read, other, texts = (np.array(a, dtype=object) for a in (read, other, texts))
+    alike = read == other
+    exact = float(np.mean(read[alike] == texts[alike])) if alike.any() else None
+    return float(np.mean(alike)), exact
 
 
 def read_with_tesseract(fields) -> list[str] | None:
@@ -175,6 +197,9 @@ def main(argv=None) -> None:
             figures[f"{kind}_field_reader_format_rejection_for_0_5_percent_error"] = (
                 round(rejection, 4)
             )
+            loss = mean_loss(field_reader, fields, texts)
+            figures[f"{kind}_field_reader_loss"] = round(loss, 4)
+            print(f"{kind:<20} {'field_reader loss':<20} {loss:7.3f}", flush=True)
         tesseract = (
             read_with_tesseract(fields[: args.tesseract_n])
             if args.tesseract_n
@@ -188,6 +213,16 @@ def main(argv=None) -> None:
             print(
                 f"{kind:<20} {name:<20} {exact:7.1%} exact of {len(read)}", flush=True
             )
+        if field_reader is not None:
+            agree, exact = agreement(
+                readers["field_reader_format"], readers["read_digits"], texts
+            )
+            figures[f"{kind}_both_agree"] = round(agree, 4)
+            figures[f"{kind}_both_agree_exact"] = (
+                None if exact is None else round(exact, 4)
+            )
+            right = "" if exact is None else f", of which {exact:.1%} exact"
+            print(f"{kind:<20} {'both agree':<20} {agree:7.1%}{right}", flush=True)
     if field_reader is not None:
         weights = "default" if args.field_reader == "default" else args.field_reader
         speed = subprocess.run(
